@@ -1,0 +1,127 @@
+"""Tables of the console's local store (SQLite). Their shape is created by the migrations in
+`migrations.py`; a test checks that the two agree column for column."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+class CatalogCache(SQLModel, table=True):
+    """The catalog as last received, by content-hash version, with its search keys so that
+    a restart needs neither the platform nor the pinyin dictionary."""
+
+    __tablename__ = "catalog_cache"
+    version: str = Field(primary_key=True)
+    fetched_at: datetime
+    source: str
+    sources_json: str
+    search_keys_json: str
+
+
+class CaseRecord(SQLModel, table=True):
+    """A case at this counter, from draft to accepted or refused."""
+
+    __tablename__ = "case_record"
+    id: int | None = Field(default=None, primary_key=True)
+    draft_key: str = Field(unique=True)
+    case_number: str | None = Field(default=None, unique=True)
+    query_password: str | None = None
+    status: str = "draft"
+    hall: str
+    counter: int
+    ticket: str | None = None
+    selection_json: str = "{}"
+    answers_json: str = "{}"
+    applicant_json: str = "{}"
+    form_json: str = "{}"
+    decision_json: str = "{}"
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseMaterial(SQLModel, table=True):
+    """What the clerk recorded for one material of a case."""
+
+    __tablename__ = "case_material"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id", index=True)
+    material_code: str
+    original: str = "none"
+    copies: int = 0
+    scans: int = 0
+    verified_by_sharing: bool = False
+    deferred_until: date | None = None
+    not_applicable: bool = False
+    marked_missing: bool = False
+    updated_at: datetime
+
+
+class Attachment(SQLModel, table=True):
+    """A scanned file attached to a material, stored once by its SHA-256."""
+
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True)
+    case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
+    material_code: str | None = None
+    file_name: str
+    size: int
+    mime: str
+    pages: int | None = None
+    added_at: datetime
+
+
+class OutboxRow(SQLModel, table=True):
+    """Something to push to the platform, sent with its idempotency key until acknowledged."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    idempotency_key: str = Field(unique=True)
+    payload_json: str
+    created_at: datetime
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+class PrintJob(SQLModel, table=True):
+    """A document waiting for, being sent to, or sent to a printer."""
+
+    __tablename__ = "print_job"
+    id: int | None = Field(default=None, primary_key=True)
+    document: str
+    printer: str
+    payload_json: str
+    status: str = "queued"
+    attempts: int = 0
+    last_error: str | None = None
+    is_copy: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """One row of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+    seq: int = Field(primary_key=True)
+    at: str
+    actor: str
+    counter: int | None = None
+    action: str
+    subject: str
+    detail_json: str
+    prev_hash: str
+    hash: str
+
+
+class CaseSequence(SQLModel, table=True):
+    """The last case sequence a counter gave out on a day."""
+
+    __tablename__ = "case_sequence"
+    day: date = Field(primary_key=True)
+    counter: int = Field(primary_key=True)
+    last: int = 0
