@@ -1,0 +1,126 @@
+"""`clerk-console` and its subcommands.
+
+With no subcommand it opens the console (the service guide on the embedded demo). Settings
+errors and invalid catalogs are reported as one clear message with a non-zero exit, before
+any screen opens.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from clerk_console.config import ConfigError, ConsoleConfig, load_console_config
+
+if TYPE_CHECKING:
+    from clerk_console.tui.app import ClerkConsoleApp
+
+
+def load_settings(config: Path | None, env: Mapping[str, str] | None = None) -> ConsoleConfig:
+    """Validated console settings, or exit 2 with the message."""
+    try:
+        loaded = load_console_config(config, os.environ if env is None else env)
+    except ConfigError as exc:
+        click.echo(f"clerk-console: {exc}", err=True)
+        sys.exit(2)
+    settings = loaded.config
+    assert isinstance(settings, ConsoleConfig)
+    return settings
+
+
+def make_app(settings: ConsoleConfig, lang: str | None = None) -> ClerkConsoleApp:
+    """The console application; tests build it the same way."""
+    from clerk_console.tui.app import ClerkConsoleApp
+
+    return ClerkConsoleApp(settings, lang=lang)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Console settings file (else $CLERK_CONSOLE_CONFIG, else the user config dir).",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Screen language (default zh).")
+@click.version_option(package_name="clerk-console")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, lang: str | None) -> None:
+    """Console for the comprehensive acceptance counter (综合受理窗口).
+
+    With no command, opens the console on the configured hall (the embedded demo by default).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+    if ctx.invoked_subcommand is None:
+        settings = load_settings(config_path)
+        make_app(settings, lang).run()
+
+
+@main.group()
+def catalog() -> None:
+    """Work with a catalog of record."""
+
+
+@catalog.command("check")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+def catalog_check(directory: Path | None) -> None:
+    """Validate a catalog (and its demo/hall.toml, if present) and print every error.
+
+    DIRECTORY is a data directory (with catalog/ inside) or a catalog directory; default:
+    the data/ shipped with clerk-console. Exit 0 when valid, 1 when not.
+    """
+    from clerk_console.catalog_files import CatalogFiles, load_catalog_and_hall
+    from clerk_console.domain.catalog_loader import CatalogInvalid
+
+    files = CatalogFiles.locate(directory)
+    try:
+        cat, hall = load_catalog_and_hall(directory)
+    except CatalogInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error))
+        noun = "error" if len(exc.errors) == 1 else "errors"
+        click.echo(f"{len(exc.errors)} {noun} in {files.catalog_dir}", err=True)
+        sys.exit(1)
+    click.echo(f"catalog {files.catalog_dir}: valid, version {cat.version}")
+    click.echo("  " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in cat.summary().items()))
+    if hall is not None:
+        click.echo(
+            f"hall {hall.code} {hall.name}: {len(hall.counters)} counters, {len(hall.staff)} staff"
+        )
+
+
+@main.group()
+def audit() -> None:
+    """Work with the console's audit log."""
+
+
+@audit.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """Check the hash chain of the local audit log; name the first broken entry (exit 1)."""
+    from clerk_console.store.local import STORE_FILE, LocalStore
+
+    settings = load_settings(ctx.obj.get("config_path"))
+    path = settings.data_path() / STORE_FILE
+    if not path.is_file():
+        click.echo(f"no local store at {path}; nothing to verify", err=True)
+        sys.exit(1)
+    store = LocalStore(path)
+    try:
+        count, broken = store.verify_audit()
+    finally:
+        store.close()
+    if broken is not None:
+        click.echo(
+            f"audit log BROKEN at entry {broken.seq} ({broken.reason.replace('_', ' ')}); "
+            f"{path}",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"audit log intact: {count} entries ({path})")

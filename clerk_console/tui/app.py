@@ -1,0 +1,83 @@
+"""The Textual application: settings, language, the catalog, and which screen comes first.
+
+Kept small on purpose: each screen has its own module and handlers. Slow start-up work
+(opening the store, reading the catalog, building the pinyin index) runs in a thread worker
+after the first frame, and arrives through the `catalog` reactive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+from textual.worker import Worker, WorkerState
+
+from clerk_console.config import ConsoleConfig
+from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.screens.guide import GuideScreen
+
+if TYPE_CHECKING:
+    from clerk_console.store.local import LocalStore
+    from clerk_console.sync.catalog import LoadedCatalog
+
+
+class ClerkConsoleApp(App[None]):
+    """The clerk console."""
+
+    CSS_PATH = "console.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [Binding("ctrl+q", "quit", "key.quit", priority=True)]
+
+    catalog: var[LoadedCatalog | None] = var(None)
+    """The catalog in use, once loaded."""
+    catalog_error: var[str] = var("")
+    """Why the catalog could not be loaded, if it could not."""
+
+    def __init__(self, settings: ConsoleConfig, *, lang: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.t = Messages(lang or settings.language)
+        translate_bindings(self._bindings, self.t)
+        self.store: LocalStore | None = None
+
+    def on_mount(self) -> None:
+        self.title = self.t("app.title")
+        self.sub_title = self.t(
+            "app.subtitle", hall=self.settings.hall.name, counter=self.settings.counter.number
+        )
+        self.push_screen(GuideScreen(self.t))
+        self.call_after_refresh(self.load_catalog)
+
+    @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
+    def load_catalog(self) -> LoadedCatalog:
+        """Open the local store and load the catalog (thread: file and database I/O)."""
+        from clerk_console.store.local import LocalStore
+        from clerk_console.sync.catalog import load_catalog
+
+        if self.store is None:
+            self.store = LocalStore.open(self.settings.data_path())
+        catalog_dir = Path(self.settings.catalog_dir) if self.settings.catalog_dir else None
+        return load_catalog(
+            self.store,
+            catalog_dir,
+            actor=f"counter:{self.settings.counter.number}",
+            counter=self.settings.counter.number,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place where worker results and failures reach the screens."""
+        worker: Worker[Any] = event.worker
+        if worker.group != "catalog":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.catalog = worker.result
+        elif event.state is WorkerState.ERROR:
+            self.catalog_error = str(worker.error)
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
