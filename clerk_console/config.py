@@ -19,15 +19,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 APP_NAME = "clerk-console"
 CONSOLE_ENV_FILE = "CLERK_CONSOLE_CONFIG"
 CENTRAL_ENV_FILE = "CLERK_CENTRAL_CONFIG"
 # Variables under CLERK_ that are not setting overrides of the console.
 _NOT_CONSOLE_OVERRIDES = ("CLERK_CONSOLE_CONFIG", "CLERK_CENTRAL", "CLERK_TEST_")
+
+
+# A date may be written bare (2027-01-01) or quoted ("2027-01-01"), as in a variable.
+LooseDate = Annotated[date, Strict(False)]
 
 
 class _Section(BaseModel):
@@ -62,9 +66,9 @@ class PlatformSettings(_Section):
 class CalendarSettings(_Section):
     """The hall's own additions to the statutory working-day calendar."""
 
-    holidays: list[date] = Field(default_factory=list)
+    holidays: list[LooseDate] = Field(default_factory=list)
     """Extra days off (local holidays); also the fallback list for years not covered."""
-    workdays: list[date] = Field(default_factory=list)
+    workdays: list[LooseDate] = Field(default_factory=list)
     """Extra working days (local make-up days)."""
     warning_days: int = Field(1, ge=0, le=30)
     """Working days left at which a deadline turns to warning."""
@@ -147,6 +151,8 @@ _EXPECTED = {
 
 def _describe(error: Mapping[str, Any]) -> str:
     kind = error["type"]
+    if kind.startswith("date_"):
+        kind = "date_type"
     text = _EXPECTED.get(kind) or error["msg"]
     if kind == "string_pattern_mismatch":
         text = f"does not match the expected form {error.get('ctx', {}).get('pattern', '')}"
@@ -219,9 +225,15 @@ def _load(
         for error in exc.errors():
             loc = tuple(str(p) for p in error["loc"])
             key = ".".join(loc)
+            # An error at ("hal",) or at ("calendar", "holidays", 0) still names the variable
+            # that set it: CLERK_HAL__CODE, CLERK_CALENDAR__HOLIDAYS.
+            variable = next(
+                (name for p, name in origin.items() if p[: len(loc)] == loc or loc[: len(p)] == p),
+                None,
+            )
             where = (
-                f"environment variable {origin[loc]}"
-                if loc in origin
+                f"environment variable {variable}"
+                if variable
                 else (str(path) if path else "built-in defaults")
             )
             lines.append(f"{where}: {key}: {_describe(error)}")

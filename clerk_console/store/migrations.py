@@ -173,12 +173,15 @@ def _statements(sql: str) -> list[str]:
     out: list[str] = []
     buffer = ""
     for line in sql.splitlines():
-        if line.strip().startswith("--") or not line.strip():
+        if line.strip().startswith("--"):
             continue
-        buffer += line + "\n"
-        if sqlite3.complete_statement(buffer):
-            out.append(buffer.strip())
-            buffer = ""
+        *pieces, rest = line.split(";")
+        for piece in pieces:
+            buffer += piece + ";"
+            if sqlite3.complete_statement(buffer):
+                out.append(buffer.strip())
+                buffer = ""
+        buffer += rest + "\n"
     if buffer.strip():
         out.append(buffer.strip())
     return out

@@ -1,0 +1,48 @@
+"""Shared fixtures: the real catalog of record, isolated settings and data directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clerk_console.catalog_files import default_data_dir, load_catalog_and_hall
+from clerk_console.config import ConsoleConfig
+from clerk_console.domain.catalog import Catalog
+from clerk_console.domain.hall import Hall
+
+DATA_DIR = default_data_dir()
+
+
+@pytest.fixture(scope="session")
+def catalog_and_hall() -> tuple[Catalog, Hall]:
+    catalog, hall = load_catalog_and_hall(DATA_DIR)
+    assert hall is not None
+    return catalog, hall
+
+
+@pytest.fixture(scope="session")
+def catalog(catalog_and_hall: tuple[Catalog, Hall]) -> Catalog:
+    return catalog_and_hall[0]
+
+
+@pytest.fixture(scope="session")
+def hall(catalog_and_hall: tuple[Catalog, Hall]) -> Hall:
+    return catalog_and_hall[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No developer config or data leaks into a test: home and XDG dirs point at tmp."""
+    for name in list(__import__("os").environ):
+        if name.startswith("CLERK_") and not name.startswith("CLERK_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ConsoleConfig:
+    """Console settings on the demo catalog with a fresh data directory."""
+    return ConsoleConfig.model_validate({"data_dir": str(tmp_path / "console-data")})

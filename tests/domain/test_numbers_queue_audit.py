@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clerk_console.domain.audit import GENESIS, AuditFields, entry_hash, verify_chain
+from clerk_console.domain.case_number import (
+    format_case_number,
+    new_query_password,
+    parse_case_number,
+)
+from clerk_console.domain.queue import (
+    WaitingTicket,
+    choose_next,
+    estimated_wait,
+    format_ticket,
+    parse_ticket,
+)
+
+
+def test_case_number_form() -> None:
+    assert format_case_number("JY01", date(2026, 11, 22), 5, 3) == "JY01-20261122-05-0003"
+    with pytest.raises(ValueError):
+        format_case_number("jy01", date(2026, 11, 22), 5, 3)
+    assert parse_case_number("JY01-20261399-05-0003") is None
+    assert parse_case_number("not a case") is None
+
+
+@given(
+    st.from_regex(r"[A-Z0-9]{2,8}", fullmatch=True),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+    st.integers(1, 999),
+    st.integers(1, 99999),
+)
+def test_case_numbers_round_trip(hall: str, day: date, counter: int, seq: int) -> None:
+    parsed = parse_case_number(format_case_number(hall, day, counter, seq))
+    assert parsed is not None
+    assert (parsed.hall, parsed.day, parsed.counter, parsed.sequence) == (hall, day, counter, seq)
+
+
+@given(st.sampled_from([(1, 1), (1, 2), (2, 1)]), st.dates(), st.dates())
+def test_two_counters_never_share_a_case_number(pair: tuple[int, int], d1: date, d2: date) -> None:
+    a = format_case_number("JY01", d1, 5, pair[0])
+    b = format_case_number("JY01", d2, 6, pair[1])
+    assert a != b
+
+
+def test_query_password_is_six_digits() -> None:
+    assert new_query_password(lambda n: 42) == "000042"
+    assert len(new_query_password()) == 6 and new_query_password().isdigit()
+
+
+def test_ticket_numbers() -> None:
+    assert format_ticket("B", 17) == "B017"
+    assert format_ticket("A", 1234) == "A1234"
+    assert parse_ticket("b017") == ("B", 17)
+    assert parse_ticket("B17X") is None
+    with pytest.raises(ValueError):
+        format_ticket("BB", 1)
+
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+
+def ticket(number: str, minutes_ago: int, **kw: object) -> WaitingTicket:
+    return WaitingTicket(number, number[0], NOW - timedelta(minutes=minutes_ago), **kw)  # type: ignore[arg-type]
+
+
+def test_routing_prefers_priority_then_line_order_then_longest_wait() -> None:
+    waiting = [ticket("A001", 50), ticket("B002", 10), ticket("B001", 20), ticket("C001", 90)]
+    assert choose_next(waiting, ["B", "A"], NOW).number == "B001"  # type: ignore[union-attr]
+    waiting.append(ticket("A002", 1, priority=True))
+    assert choose_next(waiting, ["B", "A"], NOW).number == "A002"  # type: ignore[union-attr]
+    # A line the counter does not serve is never called.
+    assert choose_next([ticket("C001", 90)], ["B", "A"], NOW) is None
+
+
+def test_appointments_come_first_only_once_due() -> None:
+    later = ticket("B003", 1, appointment_at=NOW + timedelta(hours=1))
+    soon = ticket("B004", 1, appointment_at=NOW + timedelta(minutes=10))
+    waiting = [ticket("B001", 30), later]
+    assert choose_next(waiting, ["B"], NOW).number == "B001"  # type: ignore[union-attr]
+    assert choose_next([*waiting, soon], ["B"], NOW).number == "B004"  # type: ignore[union-attr]
+
+
+def test_estimated_wait() -> None:
+    assert estimated_wait(5, timedelta(minutes=6), 2) == timedelta(minutes=18)
+    assert estimated_wait(0, timedelta(minutes=6), 0) == timedelta(0)
+
+
+def fields(seq: int, action: str = "x") -> AuditFields:
+    return AuditFields(seq, f"2026-11-22T10:00:0{seq % 10}+00:00", "clerk01", 5, action, "s", {"n": seq})
+
+
+def chain(n: int) -> list[tuple[AuditFields, str, str]]:
+    rows, prev = [], GENESIS
+    for seq in range(1, n + 1):
+        h = entry_hash(prev, fields(seq))
+        rows.append((fields(seq), prev, h))
+        prev = h
+    return rows
+
+
+def test_an_intact_chain_verifies() -> None:
+    assert verify_chain(chain(5)) is None
+
+
+def test_any_change_or_removal_is_found() -> None:
+    rows = chain(5)
+    changed = [*rows[:2], (fields(3, "tampered"), rows[2][1], rows[2][2]), *rows[3:]]
+    broken = verify_chain(changed)
+    assert broken is not None and (broken.seq, broken.reason) == (3, "hash_mismatch")
+    removed = rows[:2] + rows[3:]
+    broken = verify_chain(removed)
+    assert broken is not None and (broken.seq, broken.reason) == (3, "gap")

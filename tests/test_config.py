@@ -1,0 +1,114 @@
+"""Settings: search order, environment overrides and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clerk_console.config import (
+    CentralConfig,
+    ConfigError,
+    ConsoleConfig,
+    load_central_config,
+    load_console_config,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_run_the_embedded_demo() -> None:
+    loaded = load_console_config(env={})
+    assert loaded.source is None
+    config = loaded.config
+    assert isinstance(config, ConsoleConfig)
+    assert config.platform.url == "" and config.language == "zh"
+    assert config.hall.code == "JY01" and config.counter.number == 5
+
+
+def test_the_example_files_are_valid_and_complete() -> None:
+    console = load_console_config(ROOT / "config" / "console.toml", env={}).config
+    central = load_central_config(ROOT / "config" / "central.toml", env={}).config
+    assert isinstance(console, ConsoleConfig) and isinstance(central, CentralConfig)
+    text = (ROOT / "config" / "console.toml").read_text(encoding="utf-8")
+    # Every setting is shown in the example (as a key, set or commented).
+    for section, model in ConsoleConfig.model_fields.items():
+        assert section in text
+        sub = getattr(model.annotation, "model_fields", {})
+        for key in sub:
+            assert f"{key} =" in text, f"{section}.{key} missing from config/console.toml"
+
+
+def test_search_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user_dir = tmp_path / "home" / ".config" / "clerk-console"
+    user_dir.mkdir(parents=True)
+    (user_dir / "console.toml").write_text("[counter]\nnumber = 1\n", encoding="utf-8")
+    env_file = tmp_path / "env.toml"
+    env_file.write_text("[counter]\nnumber = 2\n", encoding="utf-8")
+    flag_file = tmp_path / "flag.toml"
+    flag_file.write_text("[counter]\nnumber = 3\n", encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "home" / ".config")}
+    monkeypatch.setenv("XDG_CONFIG_HOME", env["XDG_CONFIG_HOME"])
+    assert load_console_config(env=env).config.counter.number == 1
+    env["CLERK_CONSOLE_CONFIG"] = str(env_file)
+    assert load_console_config(env=env).config.counter.number == 2
+    assert load_console_config(flag_file, env=env).config.counter.number == 3
+
+
+def test_environment_overrides_single_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('language = "zh"\n[counter]\nnumber = 2\n', encoding="utf-8")
+    env = {
+        "CLERK_COUNTER__NUMBER": "7",
+        "CLERK_LANGUAGE": "en",
+        "CLERK_CALENDAR__HOLIDAYS": '["2027-01-01"]',
+        "CLERK_TEST_ANYTHING": "ignored",
+        "CLERK_CENTRAL_PORT": "1",  # the platform's, not the console's
+    }
+    config = load_console_config(path, env=env).config
+    assert config.counter.number == 7 and config.language == "en"
+    assert [d.isoformat() for d in config.calendar.holidays] == ["2027-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[counter]\nnumbr = 5\n", "counter.numbr: unknown key"),
+        ('[counter]\nnumber = "5"\n', "counter.number: expected an integer (got '5')"),
+        ("[counter]\nnumber = 0\n", "counter.number: Input should be greater than or equal to 1"),
+        ('language = "fr"\n', "language: Input should be 'zh' or 'en' (got 'fr')"),
+        ('[hall]\ncode = "jy"\n', "hall.code: does not match the expected form"),
+        ('[platform]\nurl = "ftp://x"\n', "platform.url: does not match the expected form"),
+        ("[calendar]\nholidays = ['x']\n", "calendar.holidays.0: expected a date such as"),
+    ],
+)
+def test_bad_settings_name_the_file_the_key_and_what_is_expected(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    path = tmp_path / "console.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_console_config(path, env={})
+    assert f"{path}: {expected}" in str(info.value)
+
+
+def test_a_bad_environment_variable_is_named() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_console_config(env={"CLERK_COUNTER__NUMBER": "five", "CLERK_HAL__CODE": "X"})
+    message = str(info.value)
+    assert "environment variable CLERK_COUNTER__NUMBER: counter.number: expected an integer" in message
+    assert "environment variable CLERK_HAL__CODE: hal: unknown key" in message
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_console_config(tmp_path / "missing.toml", env={})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[counter\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_console_config(broken, env={})
+
+
+def test_central_reads_its_own_variables() -> None:
+    config = load_central_config(env={"CLERK_CENTRAL_PORT": "9000", "CLERK_COUNTER__NUMBER": "x"})
+    assert config.config.port == 9000
