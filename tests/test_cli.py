@@ -1,0 +1,99 @@
+"""`clerk-console` as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import DATA_DIR
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "clerk_console", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_help_lists_the_subcommands() -> None:
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("catalog", "audit", "--lang", "--config"):
+        assert command in out.stdout
+
+
+def test_catalog_check_of_the_shipped_catalog() -> None:
+    out = run("catalog", "check")
+    assert out.returncode == 0, out.stderr
+    assert "valid, version" in out.stdout
+    assert "40 items" in out.stdout and "6 bundles" in out.stdout
+    assert "hall JY01 江阳区政务服务中心: 8 counters" in out.stdout
+
+
+def test_catalog_check_reports_every_error_with_file_and_key(tmp_path: Path) -> None:
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    items = copy / "catalog" / "items" / "scjg.toml"
+    text = items.read_text(encoding="utf-8")
+    text = text.replace('department = "SCJG"', 'department = "SCJJ"', 1)
+    text = text.replace("promised_days = 1", "promised_days = 99", 1)
+    items.write_text(text, encoding="utf-8")
+    out = run("catalog", "check", str(copy))
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    assert "items/scjg.toml: item[SCJG-QY01].department: unknown department 'SCJJ'" in lines
+    assert any(
+        line.startswith("items/scjg.toml: item[SCJG-QY01].promised_days: promised 99 days")
+        for line in lines
+    )
+    assert "2 errors" in out.stderr
+
+
+def test_catalog_check_of_an_empty_directory(tmp_path: Path) -> None:
+    out = run("catalog", "check", str(tmp_path))
+    assert out.returncode == 1
+    assert "no *.toml catalog files" in out.stdout
+
+
+def test_a_bad_setting_stops_start_up_with_one_clear_message(tmp_path: Path) -> None:
+    config = tmp_path / "console.toml"
+    config.write_text("[counter]\nnumber = 'five'\n", encoding="utf-8")
+    out = run("--config", str(config))
+    assert out.returncode == 2
+    assert f"{config}: counter.number: expected an integer (got 'five')" in out.stderr
+    out = run(env={"CLERK_LANGUAGE": "fr"})
+    assert out.returncode == 2
+    assert "environment variable CLERK_LANGUAGE: language" in out.stderr
+
+
+def test_audit_verify_intact_then_broken(tmp_path: Path) -> None:
+    env = {"CLERK_DATA_DIR": str(tmp_path)}
+    out = run("audit", "verify", env=env)
+    assert out.returncode == 1 and "no local store" in out.stderr
+
+    from clerk_console.store.local import LocalStore
+
+    store = LocalStore.open(tmp_path)
+    for n in range(3):
+        store.append_audit("clerk01", "case.accepted", f"JY01-20261123-05-000{n + 1}")
+    db = store.path
+    store.close()
+    out = run("audit", "verify", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "audit log intact: 3 entries" in out.stdout
+
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    out = run("audit", "verify", env=env)
+    assert out.returncode == 1
+    assert "audit log BROKEN at entry 2 (hash mismatch)" in out.stderr

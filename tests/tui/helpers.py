@@ -1,0 +1,27 @@
+"""Helpers for driving the console in tests."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until background loading is done and the screen has caught up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    # No blinking cursor, so screenshots are the same every time.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+
+
+def plain(widget: Static, width: int = 200) -> str:
+    """What a Static shows, as plain text."""
+    out = StringIO()
+    Console(file=out, width=width, color_system=None, legacy_windows=False).print(
+        widget.content  # type: ignore[arg-type]
+    )
+    return out.getvalue()
