@@ -118,8 +118,7 @@ def audit_verify(ctx: click.Context) -> None:
         store.close()
     if broken is not None:
         click.echo(
-            f"audit log BROKEN at entry {broken.seq} ({broken.reason.replace('_', ' ')}); "
-            f"{path}",
+            f"audit log BROKEN at entry {broken.seq} ({broken.reason.replace('_', ' ')}); {path}",
             err=True,
         )
         sys.exit(1)

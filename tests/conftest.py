@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from clerk_console.catalog_files import default_data_dir, load_catalog_and_hall
-from clerk_console.config import ConsoleConfig
+from clerk_console.config import ConsoleConfig, validate
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.hall import Hall
 
@@ -45,4 +45,4 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
 @pytest.fixture
 def settings(tmp_path: Path) -> ConsoleConfig:
     """Console settings on the demo catalog with a fresh data directory."""
-    return ConsoleConfig.model_validate({"data_dir": str(tmp_path / "console-data")})
+    return validate(ConsoleConfig, {"data_dir": str(tmp_path / "console-data")})

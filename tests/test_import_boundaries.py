@@ -70,7 +70,8 @@ def test_the_tui_never_reaches_into_central() -> None:
 def test_importing_the_domain_loads_no_ui_database_or_network_library() -> None:
     code = (
         "import sys, pkgutil, importlib, clerk_console.domain as d\n"
-        "for m in pkgutil.iter_modules(d.__path__): importlib.import_module(f'{d.__name__}.{m.name}')\n"
+        "for m in pkgutil.iter_modules(d.__path__):\n"
+        "    importlib.import_module(f'{d.__name__}.{m.name}')\n"
         "bad = sorted(n for n in sys.modules if n.split('.')[0] in "
         f"{sorted(FORBIDDEN_IN_DOMAIN)!r})\n"
         "print(','.join(bad))\n"

@@ -46,7 +46,10 @@ def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
 def test_a_failed_migration_leaves_nothing_behind(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "x.db")
     conn.isolation_level = None
-    bad = [Migration(1, "ok", "CREATE TABLE a (x INTEGER);"), Migration(2, "bad", "CREATE TABLE b (x INTEGER); NONSENSE;")]
+    bad = [
+        Migration(1, "ok", "CREATE TABLE a (x INTEGER);"),
+        Migration(2, "bad", "CREATE TABLE b (x INTEGER); NONSENSE;"),
+    ]
     with pytest.raises(sqlite3.OperationalError):
         migrate(conn, bad)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -73,7 +76,9 @@ def test_durability_pragmas(store: LocalStore) -> None:
 
 def test_audit_log_chains_and_refuses_changes(store: LocalStore) -> None:
     for n in range(4):
-        store.append_audit("clerk01", "material.verified", f"case-{n}", {"名称": "身份证"}, counter=5)
+        store.append_audit(
+            "clerk01", "material.verified", f"case-{n}", {"名称": "身份证"}, counter=5
+        )
     assert store.verify_audit() == (4, None)
     conn = sqlite3.connect(store.path)
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):

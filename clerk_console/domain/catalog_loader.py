@@ -286,13 +286,13 @@ def _nested_ok(
     return ok
 
 
-def _build(
-    out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str, str]
-) -> Catalog:
+def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str, str]) -> Catalog:
     departments = {c: Department(c, e.data["name"]) for c, e in entries["department"].items()}
     lines = {c: Line(c, e.data["name"]) for c, e in entries["line"].items()}
     registries = {c: Registry(c, e.data["name"]) for c, e in entries["registry"].items()}
-    reasons = {c: RejectionReason(c, e.data["text"]) for c, e in entries["rejection_reason"].items()}
+    reasons = {
+        c: RejectionReason(c, e.data["text"]) for c, e in entries["rejection_reason"].items()
+    }
 
     def refs(e: _Entry, key: str, known: Mapping[str, object], what: str) -> None:
         value = e.data.get(key)
@@ -387,7 +387,7 @@ def _build(
         refs(e, "related", items, "item")
     for e in entries["material"].values():
         refs(e, "produced_by", items, "item")
-    for code, e in entries["question"].items():
+    for e in entries["question"].values():
         choice_refs_ok(e.file, f"{e.where}.ask_if", list(e.data.get("ask_if", [])))
         for c in e.data["choice"]:
             ckey = f"{e.where}.choice[{c['code']}]"
@@ -461,4 +461,3 @@ def _version(entries: dict[str, dict[str, _Entry]], meta: Mapping[str, str]) -> 
     }
     blob = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
-

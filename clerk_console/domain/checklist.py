@@ -203,9 +203,7 @@ def build_checklist(catalog: Catalog, selection: Selection, answers: Answers) ->
             if necessity is Necessity.REQUIRED:
                 slot.necessity = Necessity.REQUIRED
     entries = [
-        ChecklistEntry(
-            catalog.materials[code], tuple(s.items), s.original, s.copies, s.necessity
-        )
+        ChecklistEntry(catalog.materials[code], tuple(s.items), s.original, s.copies, s.necessity)
         for code, s in merged.items()
     ]
     # Required first, then optional; within each the order the items list them.

@@ -216,7 +216,9 @@ def check_decision(
     if blocking:
         problems.append(Problem("materials_blocking", blocking))
     if kind is DecisionKind.ACCEPT and deferred:
-        problems.append(Problem("deferral_needs_pledge", tuple(a.entry.material.name for a in deferred)))
+        problems.append(
+            Problem("deferral_needs_pledge", tuple(a.entry.material.name for a in deferred))
+        )
     if kind is DecisionKind.ACCEPT_DEFERRED:
         if not deferred:
             problems.append(Problem("nothing_deferred"))
@@ -250,8 +252,6 @@ def supplement_lines(assessment: Assessment) -> list[SupplementLine]:
     for a in assessment.entries:
         if a.blocking or a.status is EntryStatus.DEFERRED:
             lines.append(
-                SupplementLine(
-                    a.entry.material.name, a.entry.items, a.shortfalls, a.copies_missing
-                )
+                SupplementLine(a.entry.material.name, a.entry.items, a.shortfalls, a.copies_missing)
             )
     return lines

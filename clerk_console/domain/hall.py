@@ -10,6 +10,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.catalog_loader import CatalogInvalid, Collector, FieldSpec, spec
@@ -140,7 +141,8 @@ def _syntax(file: str, exc: tomllib.TOMLDecodeError) -> CatalogInvalid:
     return CatalogInvalid(out.errors)
 
 
-def _tables(out: Collector, file: str, doc: dict[str, object], key: str) -> list[dict[str, object]]:
+def _tables(out: Collector, file: str, doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The [[key]] tables of a document; their values are checked by `Collector.check`."""
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         out.add(file, key, f"expected [[{key}]] tables")

@@ -32,8 +32,10 @@ def load_catalogue(lang: str) -> dict[str, str]:
     """Every message of one language, keyed `section.name`."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
-    text = resources.files("clerk_console.tui").joinpath("messages", f"{lang}.toml").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("clerk_console.tui")
+        .joinpath("messages", f"{lang}.toml")
+        .read_text(encoding="utf-8")
     )
     return _flatten(tomllib.loads(text))
 

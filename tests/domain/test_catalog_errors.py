@@ -104,14 +104,18 @@ def test_wrong_type() -> None:
 
 def test_bad_enumerated_value() -> None:
     error = only_error(ITEM.replace('original = "verify"', 'original = "look"'))
-    assert error.startswith("items.toml: item[X-1].material[id_card].original: 'look' is not one of")
+    assert error.startswith(
+        "items.toml: item[X-1].material[id_card].original: 'look' is not one of"
+    )
 
 
 def test_duplicate_code_names_both_files() -> None:
     error = only_error(ITEM + ITEM.replace("测试事项", "另一个"))
     assert error == "items.toml: item[X-1]: duplicate code 'X-1' (first in items.toml)"
     error = only_error(BASE.split("[[line]]")[0], base=BASE)
-    assert error.startswith("items.toml: department[SCJG]: duplicate code 'SCJG' (first in base.toml)")
+    assert error.startswith(
+        "items.toml: department[SCJG]: duplicate code 'SCJG' (first in base.toml)"
+    )
 
 
 def test_unknown_department() -> None:
@@ -171,7 +175,9 @@ def test_impossible_time_limits() -> None:
 
 
 def test_key_material_cannot_be_deferrable() -> None:
-    base = BASE.replace('kind = "certificate"', 'kind = "certificate"\nkey = true\ndeferrable = true')
+    base = BASE.replace(
+        'kind = "certificate"', 'kind = "certificate"\nkey = true\ndeferrable = true'
+    )
     error = only_error(ITEM, base=base)
     assert error == "base.toml: material[id_card].deferrable: a key material can never be deferred"
 
@@ -202,7 +208,14 @@ def test_the_shipped_catalog_meets_the_issue(catalog: Catalog) -> None:
     assert len(catalog.departments) >= 9
     assert len(catalog.items) >= 35
     names = {b.name for b in catalog.bundles.values()}
-    assert {"企业开办", "新生儿出生", "二手房转移登记及水电气过户", "企业职工退休", "员工录用", "开办餐饮店"} <= names
+    assert {
+        "企业开办",
+        "新生儿出生",
+        "二手房转移登记及水电气过户",
+        "企业职工退休",
+        "员工录用",
+        "开办餐饮店",
+    } <= names
     assert len(catalog.bundles["QYKB"].questions) >= 3
     assert catalog.items["BDC-01"].related[0] == "BDC-02"  # 二手房转移 → 抵押登记
 

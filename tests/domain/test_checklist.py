@@ -10,7 +10,9 @@ from clerk_console.domain.catalog import Catalog, Necessity
 from clerk_console.domain.checklist import Checklist, Selection, build_checklist, merged_form
 
 
-def all_answer_paths(catalog: Catalog, selection: Selection) -> Iterator[tuple[dict[str, str], Checklist]]:
+def all_answer_paths(
+    catalog: Catalog, selection: Selection
+) -> Iterator[tuple[dict[str, str], Checklist]]:
     """Every way of answering a bundle's questions, in the order they are asked."""
 
     def walk(answers: dict[str, str]) -> Iterator[tuple[dict[str, str], Checklist]]:
@@ -45,7 +47,8 @@ def test_every_bundle_every_combination_gives_a_consistent_checklist(catalog: Ca
                 # A conditional material appears only when one of its choices was picked.
                 for item_code in entry.items:
                     need = next(
-                        m for m in catalog.items[item_code].materials
+                        m
+                        for m in catalog.items[item_code].materials
                         if m.material == entry.material.code
                     )
                     if need.necessity is Necessity.CONDITIONAL:
@@ -166,8 +169,9 @@ def test_restaurant_as_individual_over_300_square_metres(catalog: Catalog) -> No
 def test_strictest_demand_wins_when_merging(catalog: Catalog) -> None:
     # GA-HJ01 wants 1 copy of the birth certificate and the original seen; YB-01 the same.
     checklist = build_checklist(
-        catalog, Selection(items=("GA-HJ01", "GJJ-03", "RS-05")), {"parents_married": "yes",
-        "agent": "no", "special_job": "no"}
+        catalog,
+        Selection(items=("GA-HJ01", "GJJ-03", "RS-05")),
+        {"parents_married": "yes", "agent": "no", "special_job": "no"},
     )
     card = checklist.entry("bank_card")
     assert card is not None and card.items == ("GJJ-03", "RS-05") and card.copies == 1

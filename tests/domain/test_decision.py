@@ -77,7 +77,9 @@ def test_missing_material_blocks_acceptance_and_goes_on_the_notice(checklist: Ch
 def test_partial_material_is_insufficient_not_missing(checklist: Checklist) -> None:
     records = complete_records(checklist)
     records["legal_rep_id"] = MaterialRecord(copies=1)  # copy without the original seen
-    entry = next(a for a in assess(checklist, records).entries if a.entry.material.code == "legal_rep_id")
+    entry = next(
+        a for a in assess(checklist, records).entries if a.entry.material.code == "legal_rep_id"
+    )
     assert entry.status is EntryStatus.INSUFFICIENT
     assert entry.shortfalls == (Shortfall.ORIGINAL_NEEDED,)
 
@@ -85,7 +87,9 @@ def test_partial_material_is_insufficient_not_missing(checklist: Checklist) -> N
 def test_verified_by_sharing_replaces_handing_in(checklist: Checklist) -> None:
     records = complete_records(checklist)
     records["legal_rep_id"] = MaterialRecord(verified_by_sharing=True)
-    entry = next(a for a in assess(checklist, records).entries if a.entry.material.code == "legal_rep_id")
+    entry = next(
+        a for a in assess(checklist, records).entries if a.entry.material.code == "legal_rep_id"
+    )
     assert entry.status is EntryStatus.SHARED
     # A material with no registry cannot be "verified by sharing".
     records["articles"] = MaterialRecord(verified_by_sharing=True)
@@ -102,7 +106,9 @@ def test_deferral_only_for_deferrable_non_key_materials_with_a_valid_date(
     assessment = assess(checklist, records)
     assert [a.entry.material.code for a in assessment.deferred] == ["officer_appointment"]
     assert check_decision(DecisionKind.ACCEPT_DEFERRED, assessment, TODAY) == []
-    assert codes(check_decision(DecisionKind.ACCEPT, assessment, TODAY)) == ["deferral_needs_pledge"]
+    assert codes(check_decision(DecisionKind.ACCEPT, assessment, TODAY)) == [
+        "deferral_needs_pledge"
+    ]
 
     records["articles"] = MaterialRecord().deferred(date(2026, 12, 1))  # key material
     problems = check_decision(DecisionKind.ACCEPT_DEFERRED, assess(checklist, records), TODAY)
@@ -129,9 +135,12 @@ def test_pending_questions_block_acceptance_but_not_rejection(catalog: Catalog) 
     unsettled = build_checklist(catalog, Selection(bundle="QYKB"), {})
     assessment = assess(unsettled, complete_records(unsettled))
     assert "questions_pending" in codes(check_decision(DecisionKind.ACCEPT, assessment, TODAY))
-    assert check_decision(
-        DecisionKind.REJECT, assessment, TODAY, catalog=catalog, reason_code="not_our_authority"
-    ) == []
+    assert (
+        check_decision(
+            DecisionKind.REJECT, assessment, TODAY, catalog=catalog, reason_code="not_our_authority"
+        )
+        == []
+    )
 
 
 def test_rejection_needs_a_reason_from_the_catalog(catalog: Catalog, checklist: Checklist) -> None:

@@ -92,7 +92,9 @@ def test_estimated_wait() -> None:
 
 
 def fields(seq: int, action: str = "x") -> AuditFields:
-    return AuditFields(seq, f"2026-11-22T10:00:0{seq % 10}+00:00", "clerk01", 5, action, "s", {"n": seq})
+    return AuditFields(
+        seq, f"2026-11-22T10:00:0{seq % 10}+00:00", "clerk01", 5, action, "s", {"n": seq}
+    )
 
 
 def chain(n: int) -> list[tuple[AuditFields, str, str]]:

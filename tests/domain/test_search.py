@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clerk_console.domain.catalog import Catalog
-from clerk_console.domain.search import HitKind, SearchIndex
+from clerk_console.domain.search import HitKind, SearchIndex, normalise_query
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +55,51 @@ def test_empty_query_lists_bundles_first(index: SearchIndex, catalog: Catalog) -
     hits = index.search("   ", limit=100)
     assert len(hits) == len(catalog.bundles) + len(catalog.items)
     assert all(h.kind is HitKind.BUNDLE for h in hits[: len(catalog.bundles)])
+
+
+def reference_search(index: SearchIndex, query: str, limit: int = 50) -> list[tuple[str, int]]:
+    """The ranking rules written plainly over every entry, to check the fast index against."""
+    q = normalise_query(query)
+    scored = []
+    for k in index.keys:
+        name = k.name.lower() if q.isascii() else k.name
+        if name == q:
+            score = 0
+        elif name.startswith(q) or (q.isascii() and k.code.lower().startswith(q)):
+            score = 1
+        elif q.isascii():
+            if k.initials.startswith(q) or k.pinyin.startswith(q):
+                score = 2
+            elif q in k.initials:
+                score = 4
+            elif q in k.pinyin:
+                score = 5
+            else:
+                continue
+        elif q in k.name or q in k.keywords:
+            score = 3
+        elif q in k.department:
+            score = 6
+        elif re.search(".*?".join(map(re.escape, q)), k.name):
+            score = 7
+        else:
+            continue
+        scored.append((score, k.kind != HitKind.BUNDLE, len(k.name), k.code))
+    return [(s[3], s[0]) for s in sorted(scored)[:limit]]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_fast_index_ranks_exactly_like_the_plain_rules(
+    index: SearchIndex, data: st.DataObject
+) -> None:
+    key = data.draw(st.sampled_from(index.keys))
+    source = data.draw(st.sampled_from([key.name, key.pinyin, key.initials, key.code.lower()]))
+    start = data.draw(st.integers(0, max(0, len(source) - 1)))
+    length = data.draw(st.integers(1, 6))
+    query = source[start : start + length] or source
+    limit = data.draw(st.sampled_from([5, 50]))
+    got = [(h.code, h.score) for h in index.search(query, limit=limit)]
+    assert got == reference_search(index, query, limit)

@@ -13,6 +13,7 @@ from clerk_console.config import ConsoleConfig
 from clerk_console.domain.checklist import Selection
 from clerk_console.store.local import LocalStore
 from clerk_console.tui.screens.guide import GuideScreen
+
 from tui.helpers import plain, settle
 
 SIZE = (140, 45)
@@ -52,7 +53,12 @@ async def test_qykb_open_answer_and_see_the_checklist(settings: ConsoleConfig) -
         assert "情形已全部确定" in questions
         checklist = plain(screen.query_one("#detail-checklist", Static))
         assert "材料清单（10）" in checklist
-        for name in ("公司章程", "住所（经营场所）租赁合同", "印章刻制备案申请表", "社会保险登记表"):
+        for name in (
+            "公司章程",
+            "住所（经营场所）租赁合同",
+            "印章刻制备案申请表",
+            "社会保险登记表",
+        ):
             assert name in checklist
         assert "合伙协议" not in checklist and "发票票种核定" not in checklist
         items = plain(screen.query_one("#detail-items", Static))
@@ -145,7 +151,7 @@ async def test_broken_catalog_files_fall_back_to_the_cached_catalog(
 ) -> None:
     data = tmp_path / "hall-data"
     shutil.copytree(default_data_dir(), data)
-    config = settings.model_copy(update={"catalog_dir": str(data)})
+    config = settings.with_changes(catalog_dir=str(data))
     app = make_app(config)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -167,7 +173,7 @@ async def test_no_catalog_at_all_is_a_clear_message_not_a_crash(
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    app = make_app(settings.model_copy(update={"catalog_dir": str(empty)}))
+    app = make_app(settings.with_changes(catalog_dir=str(empty)))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
+
 from tui.helpers import settle
 
 SIZE = (140, 45)

@@ -77,7 +77,9 @@ class GuideDetail(VerticalScroll):
         self.query_one("#detail-items", Static).update(
             self._items_table(catalog, checklist) if selection.bundle else ""
         )
-        self.query_one("#detail-checklist", Static).update(self._checklist_table(catalog, checklist))
+        self.query_one("#detail-checklist", Static).update(
+            self._checklist_table(catalog, checklist)
+        )
         self.query_one("#detail-produced", Static).update(self._produced(catalog, checklist))
         self.query_one("#detail-form", Static).update(self._form(catalog, checklist))
 
@@ -122,7 +124,9 @@ class GuideDetail(VerticalScroll):
         if nxt is None:
             choices.display = False
             return
-        choices.add_options([Option(f"{i + 1}. {c.label}", id=c.code) for i, c in enumerate(nxt.choices)])
+        choices.add_options(
+            [Option(f"{i + 1}. {c.label}", id=c.code) for i, c in enumerate(nxt.choices)]
+        )
         choices.highlighted = 0
         choices.display = True
 
@@ -184,7 +188,11 @@ class GuideDetail(VerticalScroll):
         text = Text(self.t("detail.produced") + "\n", style="bold")
         for p in checklist.produced:
             producer = "、".join(catalog.items[c].name for c in p.produced_by)
-            text.append("  ↳ " + self.t("detail.produced_line", material=p.material.name, producer=producer) + "\n")
+            text.append(
+                "  ↳ "
+                + self.t("detail.produced_line", material=p.material.name, producer=producer)
+                + "\n"
+            )
         return text
 
     def _form(self, catalog: Catalog, checklist: Checklist) -> Text:
