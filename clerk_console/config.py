@@ -279,14 +279,18 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate(cls: type[T], data: Mapping[str, Any]) -> T:
-    """Settings of type `cls` from a mapping; raise `ConfigError` naming every bad key."""
+def validate(
+    cls: type[T],
+    data: Mapping[str, Any],
+    where: Callable[[tuple[str, ...]], str] = lambda loc: "settings",
+) -> T:
+    """Settings of type `cls` from a mapping; raise `ConfigError` naming every bad key and,
+    through `where`, the file or variable it came from."""
     problems: list[Problem] = []
     config = _build(cls, data, (), problems)
     if problems:
-        raise ConfigError(
-            "invalid settings:\n  " + "\n  ".join(f"{'.'.join(loc)}: {m}" for loc, m in problems)
-        )
+        lines = [f"{where(loc)}: {'.'.join(loc)}: {message}" for loc, message in problems]
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines))
     return config
 
 
@@ -308,25 +312,19 @@ def _load(
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     overrides, origin = _env_overrides(env, prefix, skip)
-    problems: list[Problem] = []
-    config = _build(cls, _merge(data, overrides), (), problems)
-    if problems:
-        lines = []
-        for loc, message in problems:
-            # A problem at ("hal",) or at ("calendar", "holidays", "0") names the variable
-            # that set it: CLERK_HAL__CODE, CLERK_CALENDAR__HOLIDAYS.
-            variable = next(
-                (name for p, name in origin.items() if p[: len(loc)] == loc or loc[: len(p)] == p),
-                None,
-            )
-            where = (
-                f"environment variable {variable}"
-                if variable
-                else (str(path) if path else "built-in defaults")
-            )
-            lines.append(f"{where}: {'.'.join(loc)}: {message}")
-        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines))
-    return Loaded(config, path)
+
+    def where(loc: tuple[str, ...]) -> str:
+        # A problem at ("hal",) or at ("calendar", "holidays", "0") names the variable that
+        # set it: CLERK_HAL__CODE, CLERK_CALENDAR__HOLIDAYS.
+        variable = next(
+            (name for p, name in origin.items() if p[: len(loc)] == loc or loc[: len(p)] == p),
+            None,
+        )
+        if variable:
+            return f"environment variable {variable}"
+        return str(path) if path else "built-in defaults"
+
+    return Loaded(validate(cls, _merge(data, overrides), where), path)
 
 
 def find_console_config(explicit: Path | None, env: Mapping[str, str]) -> Path | None:

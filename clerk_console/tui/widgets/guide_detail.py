@@ -130,14 +130,13 @@ class GuideDetail(VerticalScroll):
         choices.highlighted = 0
         choices.display = True
 
+    @staticmethod
+    def _titled(title: str) -> Table:
+        return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, expand=True)
+
     def _items_table(self, catalog: Catalog, checklist: Checklist) -> Table:
         t = self.t
-        table = Table(
-            title=t("detail.items", n=len(checklist.items)),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            expand=True,
-        )
+        table = self._titled(t("detail.items", n=len(checklist.items)))
         table.add_column(t("col.item"), ratio=3, overflow="fold")
         table.add_column(t("col.department"), ratio=2, overflow="fold")
         table.add_column(t("col.promised"), no_wrap=True)
@@ -154,12 +153,7 @@ class GuideDetail(VerticalScroll):
 
     def _checklist_table(self, catalog: Catalog, checklist: Checklist) -> Table:
         t = self.t
-        table = Table(
-            title=t("detail.checklist", n=len(checklist.entries)),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            expand=True,
-        )
+        table = self._titled(t("detail.checklist", n=len(checklist.entries)))
         table.add_column("#", justify="right", no_wrap=True, style="dim")
         table.add_column(t("col.material"), ratio=4, overflow="fold")
         table.add_column(t("col.original"), no_wrap=True)
