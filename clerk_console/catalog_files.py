@@ -74,4 +74,4 @@ def load_catalog_and_hall(directory: Path | None = None) -> tuple[Catalog, Hall 
     if files.hall_file is None:
         return catalog, None
     text = files.hall_file.read_text(encoding="utf-8")
-    return catalog, parse_hall(files.hall_file.name, text, catalog)
+    return catalog, parse_hall(HALL_FILE.as_posix(), text, catalog)

@@ -18,6 +18,7 @@ import re
 import tomllib
 import typing
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -209,10 +210,8 @@ def _convert(kind: Any, value: Any, loc: tuple[str, ...], out: list[Problem]) ->
         if isinstance(value, date):
             return value
         if isinstance(value, str):
-            try:
+            with suppress(ValueError):  # not a date: reported below
                 return date.fromisoformat(value)
-            except ValueError:
-                pass
     elif kind is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     elif isinstance(value, kind) and not (kind is int and isinstance(value, bool)):

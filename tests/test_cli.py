@@ -56,6 +56,16 @@ def test_catalog_check_reports_every_error_with_file_and_key(tmp_path: Path) -> 
     assert "2 errors" in out.stderr
 
 
+def test_catalog_check_names_the_hall_file(tmp_path: Path) -> None:
+    copy = tmp_path / "data"
+    shutil.copytree(DATA_DIR, copy)
+    hall = copy / "demo" / "hall.toml"
+    hall.write_text(hall.read_text(encoding="utf-8").replace('"E", "A"]', '"E", "Q"]'), "utf-8")
+    out = run("catalog", "check", str(copy))
+    assert out.returncode == 1
+    assert "demo/hall.toml: counter[8].lines: unknown line 'Q'" in out.stdout.splitlines()
+
+
 def test_catalog_check_of_an_empty_directory(tmp_path: Path) -> None:
     out = run("catalog", "check", str(tmp_path))
     assert out.returncode == 1

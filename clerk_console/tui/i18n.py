@@ -55,10 +55,6 @@ class Messages:
             return key
         return text.format(**params) if params else text
 
-    def has(self, key: str) -> bool:
-        """Whether the catalogue has `key`."""
-        return key in self._table
-
 
 def translate_bindings(bindings: BindingsMap, t: Messages) -> None:
     """Replace message keys in binding descriptions with their text, in place."""
