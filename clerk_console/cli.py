@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from clerk_console.config import ConfigError, ConsoleConfig, load_console_config
+from clerk_console.config import (
+    CentralConfig,
+    ConfigError,
+    ConsoleConfig,
+    load_central_config,
+    load_console_config,
+)
 
 if TYPE_CHECKING:
     from clerk_console.tui.app import ClerkConsoleApp
@@ -93,6 +99,76 @@ def catalog_check(directory: Path | None) -> None:
         click.echo(
             f"hall {hall.code} {hall.name}: {len(hall.counters)} counters, {len(hall.staff)} staff"
         )
+
+
+def load_central_settings(config: Path | None) -> CentralConfig:
+    """Validated platform settings, or exit 2 with the message."""
+    try:
+        loaded = load_central_config(config)
+    except ConfigError as exc:
+        click.echo(f"clerk-console: {exc}", err=True)
+        sys.exit(2)
+    settings = loaded.config
+    assert isinstance(settings, CentralConfig)
+    return settings
+
+
+@main.group()
+def central() -> None:
+    """Run the central platform (the hall's queue, catalog of record and logins)."""
+
+
+_central_config = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Platform settings file (else $CLERK_CENTRAL_CONFIG).",
+)
+
+
+@central.command("init")
+@_central_config
+def central_init(config_path: Path | None) -> None:
+    """Create the schema and load the catalog and the hall (safe to run again)."""
+    from clerk_console.central.db import database_url, init_platform, make_engine, server_secret
+    from clerk_console.central.security import PinHasher
+    from clerk_console.domain.catalog_loader import CatalogInvalid
+
+    settings = load_central_settings(config_path)
+    catalog_dir = Path(settings.catalog_dir) if settings.catalog_dir else None
+    engine = make_engine(database_url(settings), pool_size=2)
+    try:
+        hasher = PinHasher(server_secret(settings, create=True))
+        report = init_platform(engine, settings, hasher, catalog_dir)
+    except CatalogInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        sys.exit(1)
+    except (RuntimeError, OSError) as exc:
+        click.echo(f"clerk-console: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    what = "created" if report.schema_created else "already there"
+    click.echo(f"platform schema {what}; catalog {report.catalog_version}")
+    click.echo(f"  {report.lines} lines, {report.counters} counters, {report.staff} staff")
+
+
+@central.command("serve")
+@_central_config
+def central_serve(config_path: Path | None) -> None:
+    """Serve the platform's HTTP API (uvicorn) on the configured host and port."""
+    import uvicorn
+
+    from clerk_console.central.api import create_app
+
+    settings = load_central_settings(config_path)
+    try:
+        app = create_app(settings)
+    except RuntimeError as exc:
+        click.echo(f"clerk-console: {exc}", err=True)
+        sys.exit(1)
+    uvicorn.run(app, host=settings.host, port=settings.port)
 
 
 @main.group()

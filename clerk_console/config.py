@@ -157,7 +157,26 @@ class CentralConfig:
     """Where a SQLite database and uploaded files live; empty = the user data directory."""
     catalog_dir: str = ""
     """Catalog of record and hall file to load; empty = the data/ shipped with us."""
+    secret: str = ""
+    """Server secret mixed into PIN hashes; empty = a file made by `central init` in data_dir.
+    Every platform process of a hall must share it."""
+    token_minutes: int = field(default=480, metadata=_checked(_between(5, 1440)))
+    """How long a login lasts, in minutes."""
+    appointment_early_minutes: int = field(default=15, metadata=_checked(_between(0, 240)))
+    """How early an appointment counts as due (called with priority)."""
+    appointment_late_minutes: int = field(default=30, metadata=_checked(_between(0, 240)))
+    """How late an appointment may arrive and keep its priority; later it queues as usual."""
+    average_service_minutes: float = field(default=8.0, metadata=_checked(_between(0.5, 120)))
+    """Estimated service time per ticket before the day has its own figures."""
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
+
+    def data_path(self) -> Path:
+        """The platform's data directory."""
+        if self.data_dir:
+            return Path(self.data_dir).expanduser()
+        from platformdirs import user_data_path
+
+        return user_data_path(APP_NAME) / "central"
 
 
 class ConfigError(Exception):

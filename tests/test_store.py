@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
-from sqlmodel import SQLModel
 
-import clerk_console.store.models  # noqa: F401  (registers the tables)
 from clerk_console.domain.search import HitKind, SearchKey
 from clerk_console.store.local import STORE_FILE, LocalStore
 from clerk_console.store.migrations import MIGRATIONS, Migration, migrate
+from clerk_console.store.models import StoreModel
 
 
 @pytest.fixture
@@ -26,8 +25,8 @@ def store(tmp_path: Path) -> LocalStore:
 def test_migrations_create_exactly_the_tables_the_models_describe(store: LocalStore) -> None:
     inspector = inspect(store.engine)
     tables = set(inspector.get_table_names()) - {"schema_migrations"}
-    assert tables == set(SQLModel.metadata.tables)
-    for name, table in SQLModel.metadata.tables.items():
+    assert tables == set(StoreModel.metadata.tables)
+    for name, table in StoreModel.metadata.tables.items():
         db_columns = {c["name"]: c for c in inspector.get_columns(name)}
         assert set(db_columns) == {c.name for c in table.columns}, name
         for column in table.columns:

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 
-class CatalogCache(SQLModel, table=True):
+class StoreModel(SQLModel, registry=registry()):
+    """Base of the local store's tables: their own metadata, apart from the platform's."""
+
+
+class CatalogCache(StoreModel, table=True):
     """The catalog as last received, by content-hash version, with its search keys so that
     a restart needs neither the platform nor the pinyin dictionary."""
 
@@ -20,7 +25,7 @@ class CatalogCache(SQLModel, table=True):
     search_keys_json: str
 
 
-class CaseRecord(SQLModel, table=True):
+class CaseRecord(StoreModel, table=True):
     """A case at this counter, from draft to accepted or refused."""
 
     __tablename__ = "case_record"
@@ -41,7 +46,7 @@ class CaseRecord(SQLModel, table=True):
     updated_at: datetime
 
 
-class CaseMaterial(SQLModel, table=True):
+class CaseMaterial(StoreModel, table=True):
     """What the clerk recorded for one material of a case."""
 
     __tablename__ = "case_material"
@@ -58,7 +63,7 @@ class CaseMaterial(SQLModel, table=True):
     updated_at: datetime
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(StoreModel, table=True):
     """A scanned file attached to a material, stored once by its SHA-256."""
 
     __tablename__ = "attachment"
@@ -73,7 +78,7 @@ class Attachment(SQLModel, table=True):
     added_at: datetime
 
 
-class OutboxRow(SQLModel, table=True):
+class OutboxRow(StoreModel, table=True):
     """Something to push to the platform, sent with its idempotency key until acknowledged."""
 
     __tablename__ = "outbox"
@@ -87,7 +92,7 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-class PrintJob(SQLModel, table=True):
+class PrintJob(StoreModel, table=True):
     """A document waiting for, being sent to, or sent to a printer."""
 
     __tablename__ = "print_job"
@@ -103,7 +108,7 @@ class PrintJob(SQLModel, table=True):
     updated_at: datetime
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(StoreModel, table=True):
     """One row of the append-only, hash-chained audit log."""
 
     __tablename__ = "audit_log"
@@ -118,7 +123,7 @@ class AuditEntry(SQLModel, table=True):
     hash: str
 
 
-class CaseSequence(SQLModel, table=True):
+class CaseSequence(StoreModel, table=True):
     """The last case sequence a counter gave out on a day."""
 
     __tablename__ = "case_sequence"

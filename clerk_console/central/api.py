@@ -1,0 +1,430 @@
+"""The central platform's HTTP API (FastAPI, served by uvicorn or in-process through httpx's
+ASGI transport). Errors answer with `{"error": code, "message": text}` and a 4xx status;
+nothing is changed by a refused request."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from clerk_console.central import auth, queue
+from clerk_console.central.db import database_url, make_engine, meta, now, server_secret
+from clerk_console.central.errors import PlatformError, unauthorized
+from clerk_console.central.feed import latest_cursor, read_changes
+from clerk_console.central.models import CatalogRecord, TicketRow
+from clerk_console.central.queue import Actor, QueueRules
+from clerk_console.central.security import PinHasher
+from clerk_console.config import CentralConfig
+
+T = TypeVar("T")
+COUNTER_ROLES = ("clerk", "supervisor")
+ISSUE_ROLES = ("guide", "supervisor", "admin")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+    pin: str = Field(pattern=r"^\d{6}$")
+    counter: int | None = Field(default=None, ge=1, le=999)
+
+
+class TicketIn(_In):
+    line: str = Field(pattern=r"^[A-Z]$")
+    priority: bool = False
+    appointment_at: datetime | None = None
+
+
+class CallIn(_In):
+    number: str = Field(pattern=r"^[A-Za-z]\d{3,4}$")
+
+
+class TargetIn(_In):
+    line: str | None = Field(default=None, pattern=r"^[A-Z]$")
+    counter: int | None = Field(default=None, ge=1, le=999)
+
+
+class FinishIn(_In):
+    outcome: Literal["accepted", "supplement", "rejected", "consulted", "delivered", "other"]
+
+
+class StatusIn(_In):
+    status: Literal["open", "paused", "closed"]
+
+
+class WalkInIn(_In):
+    line: str = Field(pattern=r"^[A-Z]$")
+
+
+class TicketOut(BaseModel):
+    id: int
+    number: str
+    line: str
+    status: str
+    priority: bool
+    appointment_at: str | None
+    target_counter: int | None
+    issued_at: str
+    called_at: str | None
+    finished_at: str | None
+    counter: int | None
+    served_by: str | None
+    recalls: int
+    outcome: str | None
+    walk_in: bool
+
+
+class IssuedOut(BaseModel):
+    ticket: TicketOut
+    waiting_ahead: int
+    estimated_wait_seconds: int
+    hall_name: str
+
+
+class CounterOut(BaseModel):
+    number: int
+    name: str
+    lines: list[str]
+    status: str
+    clerk: str | None
+    current_ticket: int | None
+    updated_at: str
+
+
+class LoginOut(BaseModel):
+    token: str
+    username: str
+    name: str
+    role: str
+    department: str | None
+    counter: int | None
+    expires_at: str
+
+
+class ErrorOut(BaseModel):
+    error: str
+    message: str
+
+
+class ChangeOut(BaseModel):
+    id: int
+    at: str
+    topic: str
+    data: dict[str, Any]
+
+
+class ChangesOut(BaseModel):
+    changes: list[ChangeOut]
+    cursor: int
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409)
+}
+
+
+def create_app(
+    config: CentralConfig,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] = now,
+    hasher: PinHasher | None = None,
+) -> FastAPI:
+    """The platform as an ASGI application."""
+    engine = engine or make_engine(database_url(config))
+    hasher = hasher or PinHasher(server_secret(config))
+    rules = QueueRules(
+        appointment_early=timedelta(minutes=config.appointment_early_minutes),
+        appointment_late=timedelta(minutes=config.appointment_late_minutes),
+        average_service=timedelta(minutes=config.average_service_minutes),
+    )
+    lifetime = timedelta(minutes=config.token_minutes)
+    bearer = HTTPBearer(auto_error=False)
+    app = FastAPI(
+        title="clerk-console central platform",
+        version="1",
+        description="The hall's queue, catalog of record and staff logins.",
+    )
+    app.state.engine = engine
+
+    @app.exception_handler(PlatformError)
+    async def _platform_error(_request: Request, exc: PlatformError) -> JSONResponse:
+        return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @contextmanager
+    def tx() -> Iterator[Session]:
+        with Session(engine, expire_on_commit=False) as s, s.begin():
+            yield s
+
+    def token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
+        if credentials is None:
+            raise unauthorized("not_logged_in", "log in first")
+        return credentials.credentials
+
+    def actor(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> Actor:
+        with Session(engine) as s:
+            return auth.actor_for(s, token_of(credentials), clock())
+
+    def counter_op(
+        number: int, op: Callable[[Session, int, Actor, datetime], TicketRow], who: Actor
+    ) -> dict[str, Any]:
+        auth.require(who, *COUNTER_ROLES)
+        with tx() as s:
+            return queue.ticket_view(op(s, number, who, clock()))
+
+    # --- public ---------------------------------------------------------------------
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        """Liveness, and which hall and catalog this platform serves."""
+        with Session(engine) as s:
+            return {
+                "status": "ok",
+                "hall_code": meta(s, "hall_code"),
+                "hall_name": meta(s, "hall_name"),
+                "catalog_version": meta(s, "catalog_version"),
+            }
+
+    @app.get("/catalog")
+    def catalog() -> dict[str, Any]:
+        """The catalog of record: its version and TOML sources (the service guide is public)."""
+        with Session(engine) as s:
+            version = meta(s, "catalog_version")
+            record = s.get(CatalogRecord, version)
+            sources = json.loads(record.sources_json) if record else {}
+        return {"version": version, "sources": sources}
+
+    @app.get("/queue")
+    def queue_summary() -> dict[str, Any]:
+        """Waiting per line with estimates, and each counter's ticket (for kiosk and display)."""
+        with Session(engine) as s:
+            view = queue.hall_view(s, clock(), rules)
+        for c in view["counters"]:
+            c.pop("clerk", None)  # the public board shows numbers, not who serves
+        return view
+
+    @app.get("/changes", response_model=ChangesOut)
+    async def changes(
+        after: int = Query(0, ge=0), wait: float = Query(0, ge=0, le=30)
+    ) -> dict[str, Any]:
+        """Changes after the cursor; waits up to `wait` seconds for one (long-poll)."""
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            batch, cursor = await run_in_threadpool(_read, after)
+            if batch or asyncio.get_running_loop().time() >= deadline:
+                return {"changes": batch, "cursor": cursor}
+            await asyncio.sleep(0.2)
+
+    def _read(after: int) -> tuple[list[dict[str, Any]], int]:
+        with Session(engine) as s:
+            return read_changes(s, after, clock())
+
+    @app.get("/events")
+    async def events(
+        request: Request,
+        after: int | None = Query(None, ge=0),
+        last_event_id: str | None = Header(None),
+    ) -> StreamingResponse:
+        """Server-sent events; each event's id is the cursor, so Last-Event-ID replays."""
+        if after is None and last_event_id and last_event_id.isdigit():
+            after = int(last_event_id)
+        if after is None:
+            with Session(engine) as s:
+                after = latest_cursor(s)
+
+        async def stream(cursor: int) -> AsyncIterator[str]:
+            quiet = 0.0
+            yield f": cursor {cursor}\n\n"
+            while not await request.is_disconnected():
+                batch, cursor = await run_in_threadpool(_read, cursor)
+                for change in batch:
+                    data = json.dumps(change, ensure_ascii=False)
+                    yield f"id: {change['id']}\nevent: {change['topic']}\ndata: {data}\n\n"
+                if not batch:
+                    await asyncio.sleep(0.25)
+                    quiet += 0.25
+                    if quiet >= 15:
+                        quiet = 0.0
+                        yield ": keep-alive\n\n"
+
+        return StreamingResponse(stream(after), media_type="text/event-stream")
+
+    # --- staff ----------------------------------------------------------------------
+
+    @app.post("/auth/login", response_model=LoginOut, responses=ERRORS)
+    def login(body: LoginIn) -> dict[str, Any]:
+        """Log in with a PIN, optionally to a counter (which it then holds)."""
+        try:
+            with tx() as s:
+                token, who = auth.login(
+                    s, hasher, body.username, body.pin, body.counter, clock(), lifetime
+                )
+        except PlatformError as exc:
+            if exc.code == "bad_credentials":
+                # The failed attempt must count even though the login is refused.
+                with tx() as s:
+                    auth.count_failure(s, body.username, clock())
+            raise
+        return {"token": token, **who}
+
+    @app.post("/auth/logout", status_code=204, responses=ERRORS)
+    def logout(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> None:
+        """End this login; its counter is free again."""
+        token = token_of(credentials)
+        with tx() as s:
+            who = auth.actor_for(s, token, clock())
+            auth.logout(s, token, who, clock())
+
+    @app.get("/auth/me", responses=ERRORS)
+    def me(who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Who this token belongs to."""
+        return {
+            "username": who.username,
+            "role": who.role,
+            "department": who.department,
+            "counter": who.counter,
+        }
+
+    @app.get("/hall", responses=ERRORS)
+    def hall(who: Actor = Depends(actor)) -> dict[str, Any]:
+        """The supervisor's view of the hall."""
+        auth.require(who, "supervisor", "admin")
+        with Session(engine) as s:
+            return queue.hall_view(s, clock(), rules)
+
+    # --- tickets --------------------------------------------------------------------
+
+    @app.post("/tickets", response_model=IssuedOut, status_code=201, responses=ERRORS)
+    def issue(body: TicketIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Issue a ticket (kiosk, guide), with priority or an appointment time."""
+        auth.require(who, *ISSUE_ROLES)
+        stamp = clock()
+        with tx() as s:
+            t = queue.issue_ticket(
+                s,
+                body.line,
+                who,
+                stamp,
+                rules,
+                priority=body.priority,
+                appointment_at=body.appointment_at,
+            )
+            ahead = queue.waiting_ahead(s, t)
+            hall_name = meta(s, "hall_name")
+            view = queue.hall_view(s, stamp, rules)
+        line = next(item for item in view["lines"] if item["prefix"] == t.line)
+        per_ticket = line["estimated_wait_seconds"] / max(1, line["waiting"])
+        return {
+            "ticket": queue.ticket_view(t),
+            "waiting_ahead": ahead,
+            "estimated_wait_seconds": int(per_ticket * ahead),
+            "hall_name": hall_name,
+        }
+
+    @app.get("/tickets/{number}", response_model=TicketOut, responses=ERRORS)
+    def ticket(number: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Today's ticket by number."""
+        with Session(engine) as s:
+            return queue.ticket_view(queue.find_ticket(s, number, clock().date()))
+
+    @app.post("/tickets/{number}/move", response_model=TicketOut, responses=ERRORS)
+    def move(number: str, body: TargetIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Move a waiting ticket to another line or counter (supervisor)."""
+        auth.require(who, "supervisor")
+        with tx() as s:
+            t = queue.move_ticket(s, number, who, clock(), line=body.line, to_counter=body.counter)
+            return queue.ticket_view(t)
+
+    # --- counters -------------------------------------------------------------------
+
+    @app.post("/counters/{number}/call-next", response_model=TicketOut, responses=ERRORS)
+    def call_next(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Call the next ticket for this counter (one atomic claim)."""
+        return counter_op(number, lambda s, n, a, t: queue.call_next(s, n, a, t, rules), who)
+
+    @app.post("/counters/{number}/call", response_model=TicketOut, responses=ERRORS)
+    def call(number: int, body: CallIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Call one ticket by number (a waiting one, or one parked here)."""
+        return counter_op(
+            number, lambda s, n, a, t: queue.call_ticket(s, n, body.number.upper(), a, t), who
+        )
+
+    @app.post("/counters/{number}/recall", response_model=TicketOut, responses=ERRORS)
+    def recall(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Announce the ticket at hand again."""
+        return counter_op(number, queue.recall, who)
+
+    @app.post("/counters/{number}/serve", response_model=TicketOut, responses=ERRORS)
+    def serve(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """The applicant is at the counter: service starts."""
+        return counter_op(number, queue.serve, who)
+
+    @app.post("/counters/{number}/no-show", response_model=TicketOut, responses=ERRORS)
+    def no_show(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """The called applicant did not come."""
+        return counter_op(number, queue.no_show, who)
+
+    @app.post("/counters/{number}/requeue", response_model=TicketOut, responses=ERRORS)
+    def requeue(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Put the ticket at hand back into its line."""
+        return counter_op(number, queue.requeue, who)
+
+    @app.post("/counters/{number}/park", response_model=TicketOut, responses=ERRORS)
+    def park(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Hold the ticket at hand aside, to call it back later."""
+        return counter_op(number, queue.park, who)
+
+    @app.post("/counters/{number}/transfer", response_model=TicketOut, responses=ERRORS)
+    def transfer(number: int, body: TargetIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Send the ticket at hand to another line or counter."""
+        return counter_op(
+            number,
+            lambda s, n, a, t: queue.transfer(s, n, a, t, line=body.line, to_counter=body.counter),
+            who,
+        )
+
+    @app.post("/counters/{number}/finish", response_model=TicketOut, responses=ERRORS)
+    def finish(number: int, body: FinishIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Finish the ticket at hand with an outcome."""
+        return counter_op(number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), who)
+
+    @app.post("/counters/{number}/walk-in", response_model=TicketOut, responses=ERRORS)
+    def walk_in(number: int, body: WalkInIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Serve someone without a ticket."""
+        return counter_op(number, lambda s, n, a, t: queue.walk_in(s, n, body.line, a, t), who)
+
+    @app.post("/counters/{number}/status", response_model=CounterOut, responses=ERRORS)
+    def status(number: int, body: StatusIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Open, pause or close a counter (its clerk, or a supervisor)."""
+        auth.require(who, *COUNTER_ROLES)
+        with tx() as s:
+            return queue.counter_view(
+                queue.set_counter_status(s, number, body.status, who, clock())
+            )
+
+    @app.post("/counters/{number}/takeover", responses=ERRORS)
+    def takeover(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Free a counter held by someone else (supervisor; recorded)."""
+        auth.require(who, "supervisor")
+        with tx() as s:
+            holder = auth.take_over(s, number, who, clock())
+        return {"counter": number, "released": holder}
+
+    return app

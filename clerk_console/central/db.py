@@ -1,0 +1,178 @@
+"""The platform's database: engines for SQLite and PostgreSQL, the schema, and seeding the
+catalog of record and the hall from `data/`."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, select
+
+from clerk_console.catalog_files import CatalogFiles, load_catalog_and_hall, read_sources
+from clerk_console.central.models import (
+    CatalogRecord,
+    CentralModel,
+    CounterRow,
+    LineRow,
+    PlatformMeta,
+    StaffRow,
+)
+from clerk_console.central.security import PinHasher
+from clerk_console.config import CentralConfig
+
+SCHEMA_VERSION = 1
+DB_FILE = "central.db"
+SECRET_FILE = "central.secret"
+
+
+def now() -> datetime:
+    """The platform's clock (UTC, aware)."""
+    return datetime.now(UTC)
+
+
+def database_url(config: CentralConfig) -> str:
+    """The configured URL, or a SQLite file in the data directory."""
+    if config.database_url:
+        return config.database_url
+    return f"sqlite:///{config.data_path() / DB_FILE}"
+
+
+def make_engine(url: str, pool_size: int = 20) -> Engine:
+    """An engine for `url`. SQLite: WAL, and every transaction BEGIN IMMEDIATE, so that a
+    claim's read and write hold the write lock together (no two counters get one ticket)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+            dbapi.isolation_level = None
+            dbapi.execute("PRAGMA journal_mode=WAL")
+            dbapi.execute("PRAGMA synchronous=NORMAL")
+            dbapi.execute("PRAGMA foreign_keys=ON")
+            dbapi.execute("PRAGMA busy_timeout=30000")
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def is_postgres(engine: Engine) -> bool:
+    """Whether the engine talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"
+
+
+def server_secret(config: CentralConfig, create: bool = False) -> str:
+    """The configured secret, or the one in the data directory (made by init)."""
+    if config.secret:
+        return config.secret
+    path = config.data_path() / SECRET_FILE
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    if not create:
+        raise RuntimeError("no server secret: set `secret` or run `clerk-console central init`")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    path.write_text(value + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What `central init` did."""
+
+    schema_created: bool
+    catalog_version: str
+    lines: int
+    counters: int
+    staff: int
+
+
+def init_platform(
+    engine: Engine, config: CentralConfig, hasher: PinHasher, catalog_dir: Path | None = None
+) -> InitReport:
+    """Create the schema (if missing) and load the catalog and the hall. Idempotent: staff
+    already present keep their PINs; counters keep their state."""
+    with Session(engine) as s:
+        existing = _schema_version(engine, s)
+    if existing is not None and existing > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the database has schema version {existing}, newer than this program knows"
+        )
+    CentralModel.metadata.create_all(engine)
+    files = CatalogFiles.locate(catalog_dir)
+    catalog, hall = load_catalog_and_hall(catalog_dir)
+    if hall is None:
+        raise RuntimeError(f"no hall file (demo/hall.toml) under {files.catalog_dir.parent}")
+    sources = read_sources(files.catalog_dir)
+    stamp = now()
+    with Session(engine) as s, s.begin():
+        _put_meta(s, "schema_version", str(SCHEMA_VERSION))
+        _put_meta(s, "hall_code", hall.code)
+        _put_meta(s, "hall_name", hall.name)
+        _put_meta(s, "catalog_version", catalog.version)
+        if s.get(CatalogRecord, catalog.version) is None:
+            s.add(
+                CatalogRecord(
+                    version=catalog.version,
+                    sources_json=json.dumps(sources, ensure_ascii=False),
+                    loaded_at=stamp,
+                )
+            )
+        for line in catalog.lines.values():
+            row = s.get(LineRow, line.prefix) or LineRow(prefix=line.prefix, name=line.name)
+            row.name = line.name
+            s.add(row)
+        for c in hall.counters:
+            crow = s.get(CounterRow, c.number)
+            if crow is None:
+                crow = CounterRow(number=c.number, name=c.name, lines="", updated_at=stamp)
+            crow.name, crow.lines = c.name, ",".join(c.lines)
+            s.add(crow)
+        for member in hall.staff:
+            if s.get(StaffRow, member.username) is None:
+                s.add(
+                    StaffRow(
+                        username=member.username,
+                        name=member.name,
+                        role=member.role.value,
+                        department=member.department,
+                        pin_hash=hasher.hash(member.pin),
+                    )
+                )
+    return InitReport(
+        existing is None, catalog.version, len(catalog.lines), len(hall.counters), len(hall.staff)
+    )
+
+
+def _schema_version(engine: Engine, s: Session) -> int | None:
+    from sqlalchemy import inspect
+
+    if "platform_meta" not in inspect(engine).get_table_names():
+        return None
+    row = s.exec(select(PlatformMeta).where(PlatformMeta.key == "schema_version")).first()
+    return int(row.value) if row else None
+
+
+def _put_meta(s: Session, key: str, value: str) -> None:
+    row = s.get(PlatformMeta, key) or PlatformMeta(key=key, value=value)
+    row.value = value
+    s.add(row)
+
+
+def meta(s: Session, key: str, default: str = "") -> str:
+    """A platform fact (hall_code, hall_name, catalog_version ...)."""
+    row = s.get(PlatformMeta, key)
+    return row.value if row else default

@@ -1,0 +1,148 @@
+"""Tables of the central platform (SQLite for one machine, PostgreSQL for a real hall).
+
+The platform owns the queue: lines, counters, tickets numbered per line per day from a
+counter row, every ticket state change as an event, and the change feed that screens follow.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+
+class CentralModel(SQLModel, registry=registry()):
+    """Base of the platform's tables: their own metadata, apart from a console's store."""
+
+
+def _tz() -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=False)
+
+
+def _tz_null() -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=True)
+
+
+class PlatformMeta(CentralModel, table=True):
+    """Key/value facts of this platform: hall code and name, schema version, catalog version."""
+
+    __tablename__ = "platform_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class CatalogRecord(CentralModel, table=True):
+    """A catalog of record as loaded (its TOML sources), by content-hash version."""
+
+    __tablename__ = "catalog_record"
+    version: str = Field(primary_key=True)
+    sources_json: str
+    loaded_at: datetime = Field(sa_column=_tz())
+
+
+class LineRow(CentralModel, table=True):
+    """A waiting line."""
+
+    __tablename__ = "line"
+    prefix: str = Field(primary_key=True)
+    name: str
+
+
+class CounterRow(CentralModel, table=True):
+    """A counter, the lines it serves in order, who holds it and what it is doing."""
+
+    __tablename__ = "counter"
+    number: int = Field(primary_key=True)
+    name: str
+    lines: str  # "B,A,C": most preferred first
+    status: str = "closed"  # open | paused | closed
+    clerk: str | None = None
+    current_ticket: int | None = None
+    updated_at: datetime = Field(sa_column=_tz())
+
+
+class StaffRow(CentralModel, table=True):
+    """A member of staff; the PIN is kept only as an argon2 hash (with a server secret)."""
+
+    __tablename__ = "staff"
+    username: str = Field(primary_key=True)
+    name: str
+    role: str
+    department: str | None = None
+    pin_hash: str
+    failed_attempts: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_tz_null())
+
+
+class TokenRow(CentralModel, table=True):
+    """A login: the SHA-256 of the bearer token, whose it is, where, until when."""
+
+    __tablename__ = "auth_token"
+    token_hash: str = Field(primary_key=True)
+    username: str = Field(index=True)
+    counter: int | None = None
+    created_at: datetime = Field(sa_column=_tz())
+    expires_at: datetime = Field(sa_column=_tz())
+
+
+class LineDayCounter(CentralModel, table=True):
+    """The last ticket number given out in a line on a day (numbering never counts rows)."""
+
+    __tablename__ = "line_day_counter"
+    line: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    last: int = 0
+
+
+class TicketRow(CentralModel, table=True):
+    """A ticket. `issued_at` is kept through transfers, so waits stay honest."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("line", "day", "seq"),
+        # Calling takes the oldest waiting ticket of a line: this index answers it directly.
+        Index("ix_ticket_waiting", "day", "status", "line", "issued_at", "id"),
+        Index("ix_ticket_urgent", "day", "status", "priority"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str
+    line: str
+    day: date
+    seq: int
+    status: str = "waiting"  # waiting | called | serving | parked | finished | no_show
+    priority: bool = False
+    appointment_at: datetime | None = Field(default=None, sa_column=_tz_null())
+    target_counter: int | None = None  # transferred to one counter: only it may call
+    issued_at: datetime = Field(sa_column=_tz())
+    called_at: datetime | None = Field(default=None, sa_column=_tz_null())
+    finished_at: datetime | None = Field(default=None, sa_column=_tz_null())
+    counter: int | None = None
+    served_by: str | None = None
+    recalls: int = 0
+    outcome: str | None = None
+    walk_in: bool = False
+
+
+class TicketEvent(CentralModel, table=True):
+    """One state change of a ticket, with when, where and by whom."""
+
+    __tablename__ = "ticket_event"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(index=True)
+    at: datetime = Field(sa_column=_tz())
+    kind: str
+    counter: int | None = None
+    username: str | None = None
+    detail_json: str = "{}"
+
+
+class ChangeRow(CentralModel, table=True):
+    """The change feed: screens follow it by id (the cursor)."""
+
+    __tablename__ = "change"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_tz())
+    topic: str
+    payload_json: str

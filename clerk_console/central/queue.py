@@ -1,0 +1,603 @@
+"""The hall queue: issuing, calling and finishing tickets, and the counters' states.
+
+Each function runs inside the caller's transaction (`Session.begin()`), records a ticket
+event and a change for the feed, and raises `PlatformError` (nothing changed) when the
+request does not fit the current state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
+from clerk_console.central.models import (
+    ChangeRow,
+    CounterRow,
+    LineDayCounter,
+    LineRow,
+    TicketEvent,
+    TicketRow,
+)
+from clerk_console.domain.queue import estimated_wait, format_ticket, parse_ticket
+
+OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
+"""Why a ticket was finished; a finish must name one."""
+
+ACTIVE = ("called", "serving")
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes for timezone-aware columns; they were stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return aware(value).isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: the logged-in user and the counter of the login, if any."""
+
+    username: str
+    role: str
+    department: str | None = None
+    counter: int | None = None
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    """The platform's queue settings."""
+
+    appointment_early: timedelta = timedelta(minutes=15)
+    appointment_late: timedelta = timedelta(minutes=30)
+    average_service: timedelta = timedelta(minutes=8)
+
+
+def ticket_view(t: TicketRow) -> dict[str, Any]:
+    """A ticket as the API and the feed show it."""
+    return {
+        "id": t.id,
+        "number": t.number,
+        "line": t.line,
+        "status": t.status,
+        "priority": t.priority,
+        "appointment_at": _iso(t.appointment_at),
+        "target_counter": t.target_counter,
+        "issued_at": _iso(t.issued_at),
+        "called_at": _iso(t.called_at),
+        "finished_at": _iso(t.finished_at),
+        "counter": t.counter,
+        "served_by": t.served_by,
+        "recalls": t.recalls,
+        "outcome": t.outcome,
+        "walk_in": t.walk_in,
+    }
+
+
+def counter_view(c: CounterRow) -> dict[str, Any]:
+    """A counter as the API and the feed show it."""
+    return {
+        "number": c.number,
+        "name": c.name,
+        "lines": c.lines.split(","),
+        "status": c.status,
+        "clerk": c.clerk,
+        "current_ticket": c.current_ticket,
+        "updated_at": _iso(c.updated_at),
+    }
+
+
+def emit(s: Session, topic: str, payload: dict[str, Any], now: datetime) -> None:
+    """Add a change to the feed, in the same transaction as the change itself."""
+    s.add(ChangeRow(at=now, topic=topic, payload_json=json.dumps(payload, ensure_ascii=False)))
+
+
+def _record(
+    s: Session,
+    t: TicketRow,
+    kind: str,
+    actor: Actor | None,
+    now: datetime,
+    counter: int | None = None,
+    **detail: Any,
+) -> None:
+    s.add(
+        TicketEvent(
+            ticket_id=t.id or 0,
+            at=now,
+            kind=kind,
+            counter=counter if counter is not None else (actor.counter if actor else None),
+            username=actor.username if actor else None,
+            detail_json=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
+    emit(s, "ticket", {"event": kind, "ticket": ticket_view(t)}, now)
+
+
+def _counter_changed(s: Session, c: CounterRow, now: datetime) -> None:
+    c.updated_at = now
+    s.add(c)
+    emit(s, "counter", counter_view(c), now)
+
+
+# --- lookups ----------------------------------------------------------------------------
+
+
+def get_line(s: Session, prefix: str) -> LineRow:
+    """The line, or 404."""
+    line = s.get(LineRow, prefix)
+    if line is None:
+        raise not_found("unknown_line", f"no line {prefix!r}")
+    return line
+
+
+def get_counter(s: Session, number: int, lock: bool = False) -> CounterRow:
+    """The counter (locked for update when `lock`), or 404."""
+    query = select(CounterRow).where(CounterRow.number == number)
+    if lock:
+        query = query.with_for_update()
+    counter = s.exec(query).first()
+    if counter is None:
+        raise not_found("unknown_counter", f"no counter {number}")
+    return counter
+
+
+def find_ticket(s: Session, number: str, day: date, lock: bool = False) -> TicketRow:
+    """Today's ticket with this number (B017), or 404."""
+    parsed = parse_ticket(number)
+    if parsed is None:
+        raise bad_request("bad_ticket_number", f"{number!r} is not a ticket number like B017")
+    query = select(TicketRow).where(
+        TicketRow.line == parsed[0], TicketRow.seq == parsed[1], TicketRow.day == day
+    )
+    if lock:
+        query = query.with_for_update()
+    ticket = s.exec(query).first()
+    if ticket is None:
+        raise not_found("unknown_ticket", f"no ticket {number} today")
+    return ticket
+
+
+def _own_counter(actor: Actor, number: int) -> None:
+    """Clerks act only on the counter they are logged in to; supervisors anywhere."""
+    if actor.role in ("supervisor", "admin"):
+        return
+    if actor.counter != number:
+        raise forbidden("not_your_counter", f"you are logged in to counter {actor.counter}")
+
+
+def _current(s: Session, counter: CounterRow) -> TicketRow:
+    if counter.current_ticket is None:
+        raise conflict("no_current_ticket", f"counter {counter.number} has no ticket at hand")
+    ticket = s.get(TicketRow, counter.current_ticket)
+    assert ticket is not None
+    return ticket
+
+
+def _ready_to_call(counter: CounterRow) -> None:
+    if counter.status != "open":
+        raise conflict(f"counter_{counter.status}", f"counter {counter.number} is {counter.status}")
+    if counter.current_ticket is not None:
+        raise conflict(
+            "counter_busy", f"counter {counter.number} has a ticket at hand; finish it first"
+        )
+
+
+# --- issuing ----------------------------------------------------------------------------
+
+
+def _next_number(s: Session, line: str, day: date) -> int:
+    """Take the next number of a line for a day from its counter row, in this transaction."""
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LineDayCounter.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(line=line, day=day, last=1)
+        .on_conflict_do_update(index_elements=["line", "day"], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
+    return int(s.execute(statement).scalar_one())
+
+
+def issue_ticket(
+    s: Session,
+    line: str,
+    actor: Actor | None,
+    now: datetime,
+    rules: QueueRules,
+    *,
+    priority: bool = False,
+    appointment_at: datetime | None = None,
+) -> TicketRow:
+    """A new ticket in `line`, numbered from the line's counter row for today."""
+    get_line(s, line)
+    late = False
+    if appointment_at is not None and now > appointment_at + rules.appointment_late:
+        appointment_at, late = None, True  # too late for the booking: queue as usual
+    day = now.date()
+    seq = _next_number(s, line, day)
+    ticket = TicketRow(
+        number=format_ticket(line, seq),
+        line=line,
+        day=day,
+        seq=seq,
+        priority=priority,
+        appointment_at=appointment_at,
+        issued_at=now,
+    )
+    s.add(ticket)
+    s.flush()
+    _record(s, ticket, "issued", actor, now, priority=priority, appointment_late=late)
+    return ticket
+
+
+# --- calling ------------------------------------------------------------------------------
+
+
+def call_next(
+    s: Session, counter_no: int, actor: Actor, now: datetime, rules: QueueRules
+) -> TicketRow:
+    """Claim the next ticket for a counter: one atomic claim, never two counters for one."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    _ready_to_call(counter)
+    lines = counter.lines.split(",")
+    waiting_here = and_(
+        col(TicketRow.day) == now.date(),
+        col(TicketRow.status) == "waiting",
+        or_(
+            col(TicketRow.target_counter).is_(None),
+            col(TicketRow.target_counter) == counter_no,
+        ),
+    )
+    # Two indexed steps instead of one sort of every waiting ticket: first the few urgent
+    # tickets (green channel, due appointments) of the counter's lines, by line preference;
+    # then each line in preference order, longest wait first. SKIP LOCKED lets counters
+    # calling at the same moment pass each other's claims (PostgreSQL; SQLite serialises).
+    rank = case({line: i for i, line in enumerate(lines)}, value=TicketRow.line)
+    due_appointment = and_(
+        col(TicketRow.appointment_at).is_not(None),
+        col(TicketRow.appointment_at) <= now + rules.appointment_early,
+    )
+    urgent = (
+        select(TicketRow)
+        .where(
+            waiting_here,
+            col(TicketRow.line).in_(lines),
+            or_(col(TicketRow.priority), due_appointment),
+        )
+        .order_by(rank, col(TicketRow.issued_at), col(TicketRow.id))
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    ticket = s.exec(urgent).first()
+    for line in lines if ticket is None else ():
+        in_line = (
+            select(TicketRow)
+            .where(waiting_here, TicketRow.line == line)
+            .order_by(col(TicketRow.issued_at), col(TicketRow.id))
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        ticket = s.exec(in_line).first()
+        if ticket is not None:
+            break
+    if ticket is None:
+        raise conflict("nothing_waiting", f"no ticket waiting for counter {counter_no}")
+    return _hand_to(s, ticket, counter, actor, now, "called")
+
+
+def _hand_to(
+    s: Session, t: TicketRow, counter: CounterRow, actor: Actor, now: datetime, kind: str
+) -> TicketRow:
+    t.status, t.counter, t.served_by, t.called_at = "called", counter.number, actor.username, now
+    t.target_counter = None
+    s.add(t)
+    counter.current_ticket = t.id
+    _counter_changed(s, counter, now)
+    _record(s, t, kind, actor, now, counter=counter.number)
+    return t
+
+
+def call_ticket(s: Session, counter_no: int, number: str, actor: Actor, now: datetime) -> TicketRow:
+    """Call one waiting (or parked) ticket by number, if it is for this counter's lines."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    _ready_to_call(counter)
+    t = find_ticket(s, number, now.date(), lock=True)
+    if t.line not in counter.lines.split(","):
+        raise conflict("not_this_counters_line", f"{t.number} is not for counter {counter_no}")
+    if t.status == "parked" and t.counter == counter_no:
+        return _hand_to(s, t, counter, actor, now, "called_back")
+    if t.status != "waiting":
+        raise conflict("ticket_not_waiting", f"{t.number} is {t.status}")
+    if t.target_counter is not None and t.target_counter != counter_no:
+        raise conflict(
+            "ticket_for_other_counter", f"{t.number} waits for counter {t.target_counter}"
+        )
+    return _hand_to(s, t, counter, actor, now, "called")
+
+
+def recall(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+    """Announce the ticket at hand again (counted)."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    if t.status != "called":
+        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
+    t.recalls += 1
+    s.add(t)
+    _record(s, t, "recalled", actor, now, counter=counter_no, recalls=t.recalls)
+    return t
+
+
+def serve(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+    """The applicant has arrived at the counter: service starts."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    if t.status != "called":
+        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
+    t.status = "serving"
+    s.add(t)
+    _record(s, t, "serving", actor, now, counter=counter_no)
+    return t
+
+
+def _release(s: Session, counter: CounterRow, now: datetime) -> None:
+    counter.current_ticket = None
+    _counter_changed(s, counter, now)
+
+
+def no_show(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+    """The called applicant did not come (过号)."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    if t.status != "called":
+        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
+    t.status, t.finished_at = "no_show", now
+    s.add(t)
+    _release(s, counter, now)
+    _record(s, t, "no_show", actor, now, counter=counter_no)
+    return t
+
+
+def requeue(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+    """Put the ticket at hand back into its line, keeping its place (issue time)."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    t.status, t.counter, t.called_at = "waiting", None, None
+    s.add(t)
+    _release(s, counter, now)
+    _record(s, t, "requeued", actor, now, counter=counter_no)
+    return t
+
+
+def park(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+    """Hold the ticket at hand aside (the applicant fetches a document); call it back later."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    t.status = "parked"
+    s.add(t)
+    _release(s, counter, now)
+    _record(s, t, "parked", actor, now, counter=counter_no)
+    return t
+
+
+def transfer(
+    s: Session,
+    counter_no: int,
+    actor: Actor,
+    now: datetime,
+    *,
+    line: str | None = None,
+    to_counter: int | None = None,
+) -> TicketRow:
+    """Send the ticket at hand to another line or counter; it keeps its issue time."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    _retarget(s, t, line, to_counter)
+    t.status, t.counter, t.called_at = "waiting", None, None
+    s.add(t)
+    _release(s, counter, now)
+    _record(s, t, "transferred", actor, now, counter=counter_no, line=t.line, to_counter=to_counter)
+    return t
+
+
+def _retarget(s: Session, t: TicketRow, line: str | None, to_counter: int | None) -> None:
+    if (line is None) == (to_counter is None):
+        raise bad_request("transfer_target", "give either a line or a counter")
+    if line is not None:
+        get_line(s, line)
+        t.line, t.target_counter = line, None
+    else:
+        assert to_counter is not None
+        target = get_counter(s, to_counter)
+        if t.line not in target.lines.split(","):
+            # The counter does not serve the ticket's line: move it to the counter's first.
+            t.line = target.lines.split(",")[0]
+        t.target_counter = to_counter
+
+
+def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> TicketRow:
+    """Service ended (办结), with an outcome."""
+    if outcome not in OUTCOMES:
+        raise bad_request("bad_outcome", f"outcome must be one of: {', '.join(OUTCOMES)}")
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    t = _current(s, counter)
+    t.status, t.outcome, t.finished_at = "finished", outcome, now
+    s.add(t)
+    _release(s, counter, now)
+    _record(s, t, "finished", actor, now, counter=counter_no, outcome=outcome)
+    return t
+
+
+def walk_in(s: Session, counter_no: int, line: str, actor: Actor, now: datetime) -> TicketRow:
+    """Serve someone who has no ticket: a ticket is made and is at once at this counter."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    _ready_to_call(counter)
+    ticket = issue_ticket(s, line, actor, now, QueueRules())
+    ticket.walk_in = True
+    return _hand_to(s, ticket, counter, actor, now, "called")
+
+
+def move_ticket(
+    s: Session,
+    number: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    line: str | None = None,
+    to_counter: int | None = None,
+) -> TicketRow:
+    """A supervisor moves a waiting ticket to another line or counter (recorded)."""
+    t = find_ticket(s, number, now.date(), lock=True)
+    if t.status != "waiting":
+        raise conflict("ticket_not_waiting", f"{t.number} is {t.status}")
+    _retarget(s, t, line, to_counter)
+    s.add(t)
+    _record(s, t, "moved", actor, now, line=t.line, to_counter=to_counter)
+    return t
+
+
+def set_counter_status(
+    s: Session, counter_no: int, status: str, actor: Actor, now: datetime
+) -> CounterRow:
+    """Open, pause or close a counter. A counter with a ticket at hand cannot close."""
+    if status not in ("open", "paused", "closed"):
+        raise bad_request("bad_status", "status must be open, paused or closed")
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    if status == "closed" and counter.current_ticket is not None:
+        raise conflict("counter_busy", f"counter {counter_no} has a ticket at hand")
+    counter.status = status
+    _counter_changed(s, counter, now)
+    return counter
+
+
+# --- the hall at a glance -----------------------------------------------------------------
+
+
+def hall_view(s: Session, now: datetime, rules: QueueRules) -> dict[str, Any]:
+    """Per line: waiting, longest and average wait, served, estimated wait; per counter its
+    state and what it serves."""
+    day = now.date()
+    counters = list(s.exec(select(CounterRow).order_by(col(CounterRow.number))))
+    open_by_line: dict[str, int] = {}
+    for c in counters:
+        if c.status == "open":
+            for prefix in c.lines.split(","):
+                open_by_line[prefix] = open_by_line.get(prefix, 0) + 1
+    average_service = _average_service(s, day) or rules.average_service
+    lines = []
+    for line in s.exec(select(LineRow).order_by(col(LineRow.prefix))):
+        waiting = list(
+            s.exec(
+                select(TicketRow.issued_at).where(
+                    TicketRow.day == day,
+                    TicketRow.status == "waiting",
+                    TicketRow.line == line.prefix,
+                )
+            )
+        )
+        called_waits = [
+            (called - issued).total_seconds()
+            for issued, called in s.exec(
+                select(TicketRow.issued_at, TicketRow.called_at).where(
+                    TicketRow.day == day,
+                    TicketRow.line == line.prefix,
+                    col(TicketRow.called_at).is_not(None),
+                )
+            )
+            if called is not None
+        ]
+        served = s.exec(
+            select(func.count()).where(
+                TicketRow.day == day, TicketRow.line == line.prefix, TicketRow.status == "finished"
+            )
+        ).one()
+        estimate = estimated_wait(len(waiting), average_service, open_by_line.get(line.prefix, 0))
+        lines.append(
+            {
+                "prefix": line.prefix,
+                "name": line.name,
+                "waiting": len(waiting),
+                "longest_wait_seconds": int(
+                    max(((now - aware(w)).total_seconds() for w in waiting), default=0)
+                ),
+                "average_wait_seconds": int(sum(called_waits) / len(called_waits))
+                if called_waits
+                else 0,
+                "served": int(served),
+                "estimated_wait_seconds": int(estimate.total_seconds()),
+            }
+        )
+    current: dict[int, TicketRow] = {}
+    ids = [c.current_ticket for c in counters if c.current_ticket is not None]
+    if ids:
+        for t in s.exec(select(TicketRow).where(col(TicketRow.id).in_(ids))):
+            current[t.id or 0] = t
+    return {
+        "at": now.isoformat(),
+        "lines": lines,
+        "counters": [
+            {
+                **counter_view(c),
+                "ticket": ticket_view(current[c.current_ticket])
+                if c.current_ticket in current
+                else None,
+            }
+            for c in counters
+        ],
+        "finished_today": sum(line["served"] for line in lines),
+    }
+
+
+def _average_service(s: Session, day: date) -> timedelta | None:
+    rows = list(
+        s.exec(
+            select(TicketRow.called_at, TicketRow.finished_at).where(
+                TicketRow.day == day,
+                TicketRow.status == "finished",
+                col(TicketRow.called_at).is_not(None),
+            )
+        )
+    )
+    spans = [(aware(f) - aware(c)).total_seconds() for c, f in rows if c and f]
+    return timedelta(seconds=sum(spans) / len(spans)) if spans else None
+
+
+def waiting_ahead(s: Session, ticket: TicketRow) -> int:
+    """How many tickets of the same line wait before this one."""
+    return int(
+        s.exec(
+            select(func.count()).where(
+                TicketRow.day == ticket.day,
+                TicketRow.line == ticket.line,
+                TicketRow.status == "waiting",
+                # The calling order: issue time, then id for tickets of the same instant.
+                or_(
+                    col(TicketRow.issued_at) < ticket.issued_at,
+                    and_(
+                        col(TicketRow.issued_at) == ticket.issued_at,
+                        col(TicketRow.id) < (ticket.id or 0),
+                    ),
+                ),
+            )
+        ).one()
+    )
