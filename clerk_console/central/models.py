@@ -101,14 +101,15 @@ class TicketRow(CentralModel, table=True):
 
     __tablename__ = "ticket"
     __table_args__ = (
-        UniqueConstraint("line", "day", "seq"),
+        # A ticket keeps its number when it moves to another line: the number is its identity.
+        UniqueConstraint("day", "number"),
         # Calling takes the oldest waiting ticket of a line: this index answers it directly.
         Index("ix_ticket_waiting", "day", "status", "line", "issued_at", "id"),
         Index("ix_ticket_urgent", "day", "status", "priority"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str
-    line: str
+    line: str  # the line it waits in now (a transfer may change it)
     day: date
     seq: int
     status: str = "waiting"  # waiting | called | serving | parked | finished | no_show

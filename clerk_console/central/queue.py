@@ -155,9 +155,8 @@ def find_ticket(s: Session, number: str, day: date, lock: bool = False) -> Ticke
     parsed = parse_ticket(number)
     if parsed is None:
         raise bad_request("bad_ticket_number", f"{number!r} is not a ticket number like B017")
-    query = select(TicketRow).where(
-        TicketRow.line == parsed[0], TicketRow.seq == parsed[1], TicketRow.day == day
-    )
+    canonical = format_ticket(*parsed)  # b17 / B0017 -> B017
+    query = select(TicketRow).where(TicketRow.number == canonical, TicketRow.day == day)
     if lock:
         query = query.with_for_update()
     ticket = s.exec(query).first()

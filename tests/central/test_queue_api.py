@@ -280,3 +280,15 @@ def test_openapi_documents_every_route(platform: Platform) -> None:
     documented = {(m.upper(), path) for path, ops in spec["paths"].items() for m in ops}
     assert routes == documented
     assert "409" in spec["paths"]["/counters/{number}/call-next"]["post"]["responses"]
+
+
+def test_a_transferred_ticket_keeps_its_number_and_numbering_goes_on(platform: Platform) -> None:
+    p = platform
+    guide = p.login(*GUIDE)
+    issue(p, guide, "B")
+    clerk = p.login(*CLERK, counter=5)
+    post(p, "/counters/5/call-next", clerk)
+    moved = post(p, "/counters/5/transfer", clerk, {"line": "A"}).json()
+    assert (moved["number"], moved["line"]) == ("B001", "A")
+    assert issue(p, guide, "A")["ticket"]["number"] == "A001"  # no clash with B001 in line A
+    assert p.client.get("/tickets/b001", headers=clerk).json()["line"] == "A"
