@@ -6,10 +6,10 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
+from central.conftest import HASHER, SECRET
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from central.conftest import HASHER, SECRET
 from clerk_console.central.api import create_app
 from clerk_console.central.db import init_platform, make_engine
 from clerk_console.config import CentralConfig, validate
