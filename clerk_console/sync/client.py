@@ -1,0 +1,232 @@
+"""The console's typed client of the central platform's HTTP API.
+
+One client for both ways of running: over the network (`base_url` of the platform), or
+in-process, where the caller passes an ASGI transport (httpx.ASGITransport) wrapping the
+platform app. Screens only ever see this client, never the platform's internals.
+
+Two kinds of failure, which screens show differently:
+- `PlatformRefused`: the platform answered and said no (4xx), with its error code;
+- `PlatformUnreachable`: no answer (connection refused, timeout): the console is offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+
+class PlatformRefused(Exception):
+    """The platform refused the request; nothing changed there."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+class PlatformUnreachable(Exception):
+    """The platform did not answer."""
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket as the platform reports it."""
+
+    id: int
+    number: str
+    line: str
+    status: str
+    priority: bool
+    counter: int | None
+    issued_at: datetime
+    called_at: datetime | None
+    recalls: int
+    outcome: str | None
+    target_counter: int | None = None
+    walk_in: bool = False
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> Ticket:
+        """From the API's JSON."""
+        return cls(
+            id=int(data["id"]),
+            number=str(data["number"]),
+            line=str(data["line"]),
+            status=str(data["status"]),
+            priority=bool(data["priority"]),
+            counter=data.get("counter"),
+            issued_at=datetime.fromisoformat(data["issued_at"]),
+            called_at=datetime.fromisoformat(data["called_at"]) if data.get("called_at") else None,
+            recalls=int(data.get("recalls", 0)),
+            outcome=data.get("outcome"),
+            target_counter=data.get("target_counter"),
+            walk_in=bool(data.get("walk_in", False)),
+        )
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    """A ticket just issued, with what its slip shows."""
+
+    ticket: Ticket
+    waiting_ahead: int
+    estimated_wait_seconds: int
+    hall_name: str
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who is logged in, where, until when."""
+
+    username: str
+    name: str
+    role: str
+    department: str | None
+    counter: int | None
+    expires_at: datetime
+
+
+COUNTER_ACTIONS = (
+    "call-next",
+    "call",
+    "recall",
+    "serve",
+    "no-show",
+    "requeue",
+    "park",
+    "transfer",
+    "finish",
+    "walk-in",
+)
+
+
+class PlatformClient:
+    """Talks to the platform; keeps the login token once logged in."""
+
+    def __init__(
+        self,
+        base_url: str = "http://platform.embedded",
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+        self.token: str | None = None
+        self.login_info: Login | None = None
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def _request(
+        self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            response = await self._http.request(
+                method, path, json=json, params=params, headers=headers
+            )
+        except (httpx.TransportError, OSError) as exc:
+            raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            code = body.get("error") if isinstance(body, dict) else None
+            if code is None:
+                code = "invalid_request" if response.status_code == 422 else "platform_error"
+            message = body.get("message") if isinstance(body, dict) else None
+            raise PlatformRefused(response.status_code, code, message or response.text[:200])
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    # --- public -------------------------------------------------------------------
+
+    async def health(self) -> dict[str, str]:
+        """Hall code and name, catalog version."""
+        return dict(await self._request("GET", "/health"))
+
+    async def catalog(self) -> tuple[str, dict[str, str]]:
+        """(version, TOML sources) of the catalog of record."""
+        data = await self._request("GET", "/catalog")
+        return str(data["version"]), dict(data["sources"])
+
+    async def queue(self) -> dict[str, Any]:
+        """Waiting per line and each counter's ticket (public board)."""
+        return dict(await self._request("GET", "/queue"))
+
+    async def changes(self, after: int, wait: float = 0) -> tuple[list[dict[str, Any]], int]:
+        """Changes after the cursor (waiting up to `wait` seconds), and the new cursor."""
+        data = await self._request("GET", "/changes", params={"after": after, "wait": wait})
+        return list(data["changes"]), int(data["cursor"])
+
+    # --- staff --------------------------------------------------------------------
+
+    async def login(self, username: str, pin: str, counter: int | None = None) -> Login:
+        """Log in; later requests carry the token."""
+        body: dict[str, Any] = {"username": username, "pin": pin}
+        if counter is not None:
+            body["counter"] = counter
+        data = await self._request("POST", "/auth/login", json=body)
+        self.token = str(data["token"])
+        self.login_info = Login(
+            username=data["username"],
+            name=data["name"],
+            role=data["role"],
+            department=data.get("department"),
+            counter=data.get("counter"),
+            expires_at=datetime.fromisoformat(data["expires_at"]),
+        )
+        return self.login_info
+
+    async def logout(self) -> None:
+        """End the login (frees the counter)."""
+        if self.token is not None:
+            await self._request("POST", "/auth/logout")
+        self.token, self.login_info = None, None
+
+    async def hall(self) -> dict[str, Any]:
+        """The supervisor's view of the hall."""
+        return dict(await self._request("GET", "/hall"))
+
+    async def issue_ticket(
+        self, line: str, *, priority: bool = False, appointment_at: datetime | None = None
+    ) -> IssuedTicket:
+        """Issue a ticket (kiosk or guide)."""
+        body: dict[str, Any] = {"line": line, "priority": priority}
+        if appointment_at is not None:
+            body["appointment_at"] = appointment_at.isoformat()
+        data = await self._request("POST", "/tickets", json=body)
+        return IssuedTicket(
+            Ticket.of(data["ticket"]),
+            int(data["waiting_ahead"]),
+            int(data["estimated_wait_seconds"]),
+            str(data["hall_name"]),
+        )
+
+    async def counter_action(
+        self, counter: int, action: str, body: Mapping[str, Any] | None = None
+    ) -> Ticket:
+        """One of `COUNTER_ACTIONS` at a counter, e.g. ("call-next"), ("finish", {outcome})."""
+        if action not in COUNTER_ACTIONS:
+            raise ValueError(f"unknown counter action {action!r}")
+        data = await self._request("POST", f"/counters/{counter}/{action}", json=body)
+        return Ticket.of(data)
+
+    async def set_counter_status(self, counter: int, status: str) -> dict[str, Any]:
+        """Open, pause or close a counter."""
+        return dict(
+            await self._request("POST", f"/counters/{counter}/status", json={"status": status})
+        )
+
+    async def move_ticket(
+        self, number: str, *, line: str | None = None, counter: int | None = None
+    ) -> Ticket:
+        """Move a waiting ticket (supervisor)."""
+        body = {k: v for k, v in (("line", line), ("counter", counter)) if v is not None}
+        return Ticket.of(await self._request("POST", f"/tickets/{number}/move", json=body))
