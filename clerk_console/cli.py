@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,9 +21,11 @@ from clerk_console.config import (
     ConsoleConfig,
     load_central_config,
     load_console_config,
+    validate,
 )
 
 if TYPE_CHECKING:
+    from clerk_console.sync.client import PlatformClient
     from clerk_console.tui.app import ClerkConsoleApp
 
 
@@ -39,11 +41,61 @@ def load_settings(config: Path | None, env: Mapping[str, str] | None = None) -> 
     return settings
 
 
-def make_app(settings: ConsoleConfig, lang: str | None = None) -> ClerkConsoleApp:
+def embedded_platform(settings: ConsoleConfig) -> Any:
+    """The platform app running in this process on a SQLite file in the console's data
+    directory, created and seeded from the catalog on first start (an ASGI application)."""
+    from clerk_console.central.api import create_app
+    from clerk_console.central.db import database_url, init_platform, make_engine, server_secret
+    from clerk_console.central.security import PinHasher
+
+    central = validate(
+        CentralConfig,
+        {
+            "data_dir": str(settings.data_path() / "central"),
+            "catalog_dir": settings.catalog_dir,
+            "calendar": {
+                "holidays": settings.calendar.holidays,
+                "workdays": settings.calendar.workdays,
+                "warning_days": settings.calendar.warning_days,
+            },
+        },
+    )
+    central.data_path().mkdir(parents=True, exist_ok=True)
+    engine = make_engine(database_url(central), pool_size=5)
+    hasher = PinHasher(server_secret(central, create=True))
+    catalog_dir = Path(settings.catalog_dir) if settings.catalog_dir else None
+    init_platform(engine, central, hasher, catalog_dir)
+    return create_app(central, engine, hasher=hasher)
+
+
+def platform_factory(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
+    """How the console reaches its platform: over the network, or embedded in-process.
+    Called in a worker after the first frame (the embedded platform takes a moment)."""
+    from clerk_console.sync.client import PlatformClient
+
+    timeout = settings.platform.timeout_seconds
+    if settings.platform.url:
+        return lambda: PlatformClient(settings.platform.url, timeout=timeout)
+
+    def embedded() -> PlatformClient:
+        import httpx
+
+        transport = httpx.ASGITransport(app=embedded_platform(settings))
+        return PlatformClient(transport=transport, timeout=timeout)
+
+    return embedded
+
+
+def make_app(
+    settings: ConsoleConfig,
+    lang: str | None = None,
+    platform: Callable[[], PlatformClient] | None = None,
+) -> ClerkConsoleApp:
     """The console application; tests build it the same way."""
     from clerk_console.tui.app import ClerkConsoleApp
 
-    return ClerkConsoleApp(settings, lang=lang)
+    factory = platform if platform is not None else platform_factory(settings)
+    return ClerkConsoleApp(settings, lang=lang, platform=factory)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -9,7 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DATA_DIR
+from clerk_console.catalog_files import default_data_dir
+
+DATA_DIR = default_data_dir()
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

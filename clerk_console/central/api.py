@@ -214,6 +214,7 @@ def create_app(
         """Waiting per line with estimates, and each counter's ticket (for kiosk and display)."""
         with Session(engine) as s:
             view = queue.hall_view(s, clock(), rules)
+            view["cursor"] = latest_cursor(s)  # follow /changes from here
         for c in view["counters"]:
             c.pop("clerk", None)  # the public board shows numbers, not who serves
         return view

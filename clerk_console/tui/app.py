@@ -7,6 +7,7 @@ after the first frame, and arrives through the `catalog` reactive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from clerk_console.tui.screens.guide import GuideScreen
 if TYPE_CHECKING:
     from clerk_console.store.local import LocalStore
     from clerk_console.sync.catalog import LoadedCatalog
+    from clerk_console.sync.client import PlatformClient
 
 
 class ClerkConsoleApp(App[None]):
@@ -37,13 +39,23 @@ class ClerkConsoleApp(App[None]):
     """The catalog in use, once loaded."""
     catalog_error: var[str] = var("")
     """Why the catalog could not be loaded, if it could not."""
+    platform_error: var[str] = var("")
+    """Why the platform could not be reached at start, if it could not."""
 
-    def __init__(self, settings: ConsoleConfig, *, lang: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: ConsoleConfig,
+        *,
+        lang: str | None = None,
+        platform: Callable[[], PlatformClient] | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.t = Messages(lang or settings.language)
         translate_bindings(self._bindings, self.t)
         self.store: LocalStore | None = None
+        self.platform_factory = platform
+        self.client: PlatformClient | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         """The guide is the first screen, so it is what the first frame shows."""
@@ -59,6 +71,14 @@ class ClerkConsoleApp(App[None]):
         """The first frame is on screen: now the slow loading may start. (Started earlier,
         its thread competes for the interpreter with painting: +0.17 s to the first frame.)"""
         self.load_catalog()
+        if self.platform_factory is not None:
+            self.connect_platform()
+
+    @work(thread=True, exclusive=True, group="platform", exit_on_error=False)
+    def connect_platform(self) -> PlatformClient:
+        """Make the platform client (the embedded platform opens its database here)."""
+        assert self.platform_factory is not None
+        return self.platform_factory()
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def load_catalog(self) -> LoadedCatalog:
@@ -79,6 +99,12 @@ class ClerkConsoleApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where worker results and failures reach the screens."""
         worker: Worker[Any] = event.worker
+        if worker.group == "platform":
+            if event.state is WorkerState.SUCCESS:
+                self.client = worker.result
+            elif event.state is WorkerState.ERROR:
+                self.platform_error = str(worker.error)
+            return
         if worker.group != "catalog":
             return
         if event.state is WorkerState.SUCCESS:
@@ -86,6 +112,8 @@ class ClerkConsoleApp(App[None]):
         elif event.state is WorkerState.ERROR:
             self.catalog_error = str(worker.error)
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         if self.store is not None:
             self.store.close()
+        if self.client is not None:
+            await self.client.aclose()

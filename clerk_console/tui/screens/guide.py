@@ -30,6 +30,7 @@ class GuideScreen(Screen[None]):
         Binding("escape", "back", "key.back"),
         Binding("u", "undo", "key.undo"),
         Binding("r", "reset", "key.reset"),
+        Binding("f2", "login", "key.login"),
         Binding("down", "focus_results", show=False),
         # Digits answer the current question directly (outside the search box).
         *(Binding(str(n), f"choose({n})", show=False) for n in range(1, 10)),
@@ -168,6 +169,13 @@ class GuideScreen(Screen[None]):
     def action_choose(self, number: int) -> None:
         if self.focused is not self.query_one("#query", Input):
             self._answer(number - 1)
+
+    def action_login(self) -> None:
+        from clerk_console.tui.app import ClerkConsoleApp
+        from clerk_console.tui.screens.login import LoginScreen
+
+        assert isinstance(self.app, ClerkConsoleApp)
+        self.app.push_screen(LoginScreen(self.t, self.app.settings.counter.number))
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()

@@ -1,0 +1,16 @@
+"""What a clerk reads when the platform says no or does not answer."""
+
+from __future__ import annotations
+
+from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+from clerk_console.tui.i18n import Messages
+
+
+def explain(t: Messages, error: BaseException) -> str:
+    """A message for a failed platform request, in the clerk's language."""
+    if isinstance(error, PlatformUnreachable):
+        return t("error.unreachable")
+    if isinstance(error, PlatformRefused):
+        text = t(f"error.{error.code}")
+        return text if text != f"error.{error.code}" else t("error.other", detail=error.message)
+    return t("error.other", detail=str(error))

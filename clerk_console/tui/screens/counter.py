@@ -1,0 +1,259 @@
+"""The counter screen: the ticket at hand, the lines waiting, and the keys of the queue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from clerk_console.domain.queue import parse_ticket
+from clerk_console.sync.client import PlatformRefused, PlatformUnreachable, Ticket
+from clerk_console.tui.errors import explain
+from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
+
+if TYPE_CHECKING:
+    from clerk_console.sync.client import PlatformClient
+    from clerk_console.tui.app import ClerkConsoleApp
+
+OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
+
+
+class CounterScreen(Screen[None]):
+    """One counter: call, serve and finish tickets."""
+
+    BINDINGS = [
+        Binding("n", "act('call-next')", "key.call_next"),
+        Binding("r", "act('recall')", "key.recall"),
+        Binding("a", "act('serve')", "key.serve"),
+        Binding("f", "finish", "key.finish"),
+        Binding("x", "act('no-show')", "key.no_show"),
+        Binding("b", "act('requeue')", "key.requeue"),
+        Binding("p", "act('park')", "key.park"),
+        Binding("t", "transfer", "key.transfer"),
+        Binding("c", "call_number", "key.call_number"),
+        Binding("w", "walk_in", "key.walk_in"),
+        Binding("space", "toggle_pause", "key.pause"),
+        Binding("g", "guide", "key.guide"),
+        Binding("ctrl+o", "logout", "key.logout"),
+    ]
+
+    def __init__(self, t: Messages, counter: int) -> None:
+        super().__init__()
+        self.t = t
+        self.counter = counter
+        translate_bindings(self._bindings, t)
+        self.ticket: Ticket | None = None
+        self.paused = False
+        self.busy = False
+
+    @property
+    def console(self) -> ClerkConsoleApp:
+        from clerk_console.tui.app import ClerkConsoleApp
+
+        assert isinstance(self.app, ClerkConsoleApp)
+        return self.app
+
+    @property
+    def client(self) -> PlatformClient:
+        client = self.console.client
+        assert client is not None  # a counter screen exists only after a login
+        return client
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="counter-screen"):
+            with Vertical(id="counter-main"):
+                yield Static("", id="counter-title")
+                yield Static("", id="current")
+                yield Static("", id="current-detail")
+                yield Static("", id="last-action")
+            yield Static("", id="lines")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        login = self.client.login_info
+        who = login.name if login else ""
+        self.query_one("#counter-title", Static).update(
+            self.t("counter.title", counter=self.counter, clerk=who)
+        )
+        self._show_ticket()
+        self._say(self.t("counter.ready"))
+        self.follow_feed()
+
+    # --- showing ----------------------------------------------------------------------
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.query_one("#last-action", Static).update(
+            Text(text, style="bold red" if error else "green")
+        )
+
+    def _show_ticket(self) -> None:
+        current = self.query_one("#current", Static)
+        detail = self.query_one("#current-detail", Static)
+        t = self.ticket
+        if t is None or t.status not in ("called", "serving"):
+            current.update(Text(self.t("counter.no_ticket"), style="dim"))
+            detail.update(self.t("counter.paused") if self.paused else "")
+            return
+        current.update(Text(t.number, style="bold reverse"))
+        waited = int(((t.called_at or _now()) - t.issued_at).total_seconds() // 60)
+        flags = [self.t(f"ticket_status.{t.status}"), self.t("counter.waited", minutes=waited)]
+        if t.recalls:
+            flags.append(self.t("counter.recalls", n=t.recalls))
+        if t.priority:
+            flags.append(self.t("counter.priority"))
+        detail.update(" · ".join(flags))
+
+    def _show_lines(self, queue: dict[str, Any]) -> None:
+        table = Table(title=self.t("counter.lines"), title_justify="left", expand=True)
+        table.add_column(self.t("col.line"))
+        table.add_column(self.t("col.waiting"), justify="right")
+        table.add_column(self.t("col.estimate"), justify="right")
+        mine = next((c for c in queue["counters"] if c["number"] == self.counter), None)
+        served = mine["lines"] if mine else []
+        for line in queue["lines"]:
+            style = "bold" if line["prefix"] in served else "dim"
+            table.add_row(
+                Text(f"{line['prefix']} {line['name']}", style=style),
+                str(line["waiting"]),
+                self.t("counter.minutes", n=line["estimated_wait_seconds"] // 60),
+            )
+        self.query_one("#lines", Static).update(table)
+
+    # --- following the hall -----------------------------------------------------------
+
+    @work(exclusive=True, group="feed")
+    async def follow_feed(self) -> None:
+        """Refresh the lines whenever the platform reports a change (long-poll)."""
+        cursor = 0
+        while True:
+            try:
+                queue = await self.client.queue()
+                self._show_lines(queue)
+                cursor = max(cursor, int(queue.get("cursor", 0)))
+                while True:
+                    changes, cursor = await self.client.changes(cursor, wait=10)
+                    if changes:
+                        break
+            except PlatformUnreachable:
+                self._say(self.t("error.unreachable"), error=True)
+                await _sleep(2)
+            except PlatformRefused as exc:
+                self._say(explain(self.t, exc), error=True)
+                return
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_act(self, action: str, body: dict[str, Any] | None = None) -> None:
+        if self.busy:
+            return  # one request at a time: a double press never calls two tickets
+        self.busy = True
+        self.send_action(action, body)
+
+    @work(group="action")
+    async def send_action(self, action: str, body: dict[str, Any] | None) -> None:
+        try:
+            ticket = await self.client.counter_action(self.counter, action, body)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+        else:
+            self.ticket = ticket
+            self._show_ticket()
+            self._say(self.t(f"done.{action.replace('-', '_')}", number=ticket.number))
+        finally:
+            self.busy = False
+
+    def action_finish(self) -> None:
+        choices = [(o, self.t(f"outcome.{o}")) for o in OUTCOMES]
+
+        def chosen(outcome: str | None) -> None:
+            if outcome:
+                self.action_act("finish", {"outcome": outcome})
+
+        self.app.push_screen(ChoiceModal(self.t, self.t("counter.ask_outcome"), choices), chosen)
+
+    def action_transfer(self) -> None:
+        def typed(answer: str | None) -> None:
+            if not answer:
+                return
+            if answer.isdigit():
+                self.action_act("transfer", {"counter": int(answer)})
+            elif len(answer) == 1 and answer.isalpha():
+                self.action_act("transfer", {"line": answer.upper()})
+            else:
+                self._say(self.t("counter.bad_target", answer=answer), error=True)
+
+        self.app.push_screen(TextModal(self.t, self.t("counter.ask_target"), "B / 7"), typed)
+
+    def action_call_number(self) -> None:
+        def typed(answer: str | None) -> None:
+            if not answer:
+                return
+            if parse_ticket(answer) is None:
+                self._say(self.t("counter.bad_number", answer=answer), error=True)
+                return
+            self.action_act("call", {"number": answer.upper()})
+
+        self.app.push_screen(TextModal(self.t, self.t("counter.ask_number"), "B017"), typed)
+
+    def action_walk_in(self) -> None:
+        def typed(answer: str | None) -> None:
+            if not answer:
+                return
+            if len(answer) != 1 or not answer.isalpha():
+                self._say(self.t("counter.bad_line", answer=answer), error=True)
+                return
+            self.action_act("walk-in", {"line": answer.upper()})
+
+        self.app.push_screen(TextModal(self.t, self.t("counter.ask_line"), "A"), typed)
+
+    def action_toggle_pause(self) -> None:
+        if not self.busy:
+            self.busy = True
+            self.set_status("open" if self.paused else "paused")
+
+    @work(group="action")
+    async def set_status(self, status: str) -> None:
+        try:
+            await self.client.set_counter_status(self.counter, status)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+        else:
+            self.paused = status == "paused"
+            self._show_ticket()
+            self._say(self.t(f"done.{status}"))
+        finally:
+            self.busy = False
+
+    def action_guide(self) -> None:
+        from clerk_console.tui.screens.guide import GuideScreen
+
+        self.app.push_screen(GuideScreen(self.t))
+
+    @work(group="action")
+    async def action_logout(self) -> None:
+        try:
+            await self.client.logout()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+            return
+        self.app.pop_screen()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)

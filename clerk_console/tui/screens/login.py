@@ -1,0 +1,106 @@
+"""Staff login: user, PIN and counter. Clerks and supervisors go on to the counter screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+from clerk_console.tui.errors import explain
+from clerk_console.tui.i18n import Messages, translate_bindings
+
+if TYPE_CHECKING:
+    from clerk_console.tui.app import ClerkConsoleApp
+
+
+class LoginScreen(Screen[None]):
+    """Log in to the platform (to this console's counter by default)."""
+
+    BINDINGS = [
+        Binding("escape", "back", "key.back_guide"),
+        # A priority binding runs as the key is dispatched, so the focus moves on before the
+        # next keystroke arrives: a fast typist's PIN never lands in the user-name field.
+        Binding("enter", "submit", show=False, priority=True),
+    ]
+
+    def __init__(self, t: Messages, counter: int) -> None:
+        super().__init__()
+        self.t = t
+        self.counter = counter
+        translate_bindings(self._bindings, t)
+
+    @property
+    def console(self) -> ClerkConsoleApp:
+        from clerk_console.tui.app import ClerkConsoleApp
+
+        assert isinstance(self.app, ClerkConsoleApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield Header(show_clock=False)
+        with Vertical(id="login-box"):
+            yield Static(t("login.title"), id="login-title")
+            yield Input(placeholder=t("login.username"), id="username")
+            yield Input(placeholder=t("login.pin"), password=True, id="pin", max_length=6)
+            yield Input(str(self.counter), placeholder=t("login.counter"), id="login-counter")
+            yield Static(t("login.hint"), id="login-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def _say(self, text: str) -> None:
+        self.query_one("#login-message", Static).update(text)
+
+    def action_submit(self) -> None:
+        """Enter: on to the next field, or log in from the last one."""
+        order = ["username", "pin", "login-counter"]
+        fields = {name: self.query_one(f"#{name}", Input) for name in order}
+        values = {name: field.value.strip() for name, field in fields.items()}
+        focused = next((n for n, f in fields.items() if f is self.focused), "username")
+        # Screen.set_focus, not Widget.focus: the latter waits behind keys already queued.
+        for name in order[: order.index(focused) + 1]:
+            if not values[name] and name != "login-counter":
+                self.set_focus(fields[name])
+                self._say(self.t(f"login.need_{name}"))
+                return
+        if focused != "login-counter":
+            self.set_focus(fields[order[order.index(focused) + 1]])
+            return
+        counter_text = values["login-counter"]
+        if counter_text and not (counter_text.isdigit() and 1 <= int(counter_text) <= 999):
+            self._say(self.t("login.bad_counter"))
+            return
+        self.log_in(values["username"], values["pin"], int(counter_text) if counter_text else None)
+
+    @work(exclusive=True, group="login")
+    async def log_in(self, username: str, pin: str, counter: int | None) -> None:
+        """Ask the platform (async worker: the screen never freezes)."""
+        client = self.console.client
+        if client is None:
+            self._say(self.t("error.not_connected", detail=self.console.platform_error or "…"))
+            return
+        self._say(self.t("login.checking"))
+        try:
+            login = await client.login(username, pin, counter)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self.query_one("#pin", Input).value = ""  # a PIN is never kept after a failure
+            self.set_focus(self.query_one("#pin", Input))
+            self._say(explain(self.t, exc))
+            return
+        if login.counter is not None:
+            from clerk_console.tui.screens.counter import CounterScreen
+
+            self.app.switch_screen(CounterScreen(self.t, login.counter))
+        else:
+            self._say(self.t("login.no_screen_yet", role=self.t(f"role.{login.role}")))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

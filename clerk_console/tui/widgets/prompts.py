@@ -1,0 +1,74 @@
+"""Small modal questions: pick one of a few choices, or type a short answer."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from clerk_console.tui.i18n import Messages, translate_bindings
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """Choose with ↑↓ and Enter, or a digit; Esc cancels. Returns the choice's id."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "key.cancel"),
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
+    ]
+
+    def __init__(self, t: Messages, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        translate_bindings(self._bindings, t)
+        self.title_text, self.choices = title, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(self.title_text, classes="modal-title")
+            yield OptionList(
+                *(
+                    Option(f"{i + 1}. {label}", id=key)
+                    for i, (key, label) in enumerate(self.choices)
+                )
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_pick(self, number: int) -> None:
+        if 1 <= number <= len(self.choices):
+            self.dismiss(self.choices[number - 1][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextModal(ModalScreen[str | None]):
+    """Type a short answer and press Enter; Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "key.cancel")]
+
+    def __init__(self, t: Messages, title: str, placeholder: str = "") -> None:
+        super().__init__()
+        translate_bindings(self._bindings, t)
+        self.title_text, self.placeholder = title, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(self.title_text, classes="modal-title")
+            yield Input(placeholder=self.placeholder)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,126 @@
+"""Log in at counter 5 and work the queue from the keyboard, against the embedded platform."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from clerk_console.cli import embedded_platform, make_app
+from clerk_console.config import ConsoleConfig
+from clerk_console.sync.client import PlatformClient
+from clerk_console.tui.screens.counter import CounterScreen
+from clerk_console.tui.screens.login import LoginScreen
+
+from tui.helpers import plain, settle
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def platform(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
+    app = embedded_platform(settings)
+    return lambda: PlatformClient(transport=httpx.ASGITransport(app=app))
+
+
+async def kiosk_issues(platform: Callable[[], PlatformClient], line: str, count: int) -> None:
+    kiosk = platform()
+    await kiosk.login("guide01", "333333")
+    for _ in range(count):
+        await kiosk.issue_ticket(line)
+    await kiosk.aclose()
+
+
+async def log_in(pilot: Pilot[None], user: str, pin: str) -> None:
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, LoginScreen)
+    await pilot.press(*user, "enter", *pin, "enter", "enter")  # counter 5 is prefilled
+    await settle(pilot)
+
+
+def text_of(pilot: Pilot[None], widget_id: str) -> str:
+    return plain(pilot.app.screen.query_one(widget_id, Static))
+
+
+async def test_call_and_finish_from_the_keyboard(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    await kiosk_issues(platform, "B", 2)
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        screen = app.screen
+        assert isinstance(screen, CounterScreen) and screen.counter == 5
+        assert "5号窗口 · 王敏" in text_of(pilot, "#counter-title")
+
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "B001"
+        assert "B001" in text_of(pilot, "#current")
+        assert "已叫号 B001" in text_of(pilot, "#last-action")
+
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("1")  # 受理
+        await settle(pilot)
+        assert screen.ticket.status == "finished" and screen.ticket.outcome == "accepted"
+        assert "B001 已办结" in text_of(pilot, "#last-action")
+        assert "暂无在办的号" in text_of(pilot, "#current")
+
+        await pilot.press("n", "n")  # a double press calls one ticket, not two
+        await settle(pilot)
+        assert screen.ticket.number == "B002"
+        await pilot.press("x")  # no-show
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert "当前没有等候本窗口的号" in text_of(pilot, "#last-action")
+
+    checker = platform()
+    await checker.login("super01", "222222")
+    hall = await checker.hall()
+    assert next(line for line in hall["lines"] if line["prefix"] == "B")["served"] == 1
+    await checker.aclose()
+
+
+async def test_the_lines_follow_the_hall_live(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        await kiosk_issues(platform, "C", 3)
+        for _ in range(50):  # the feed is long-polled; give it up to 5 s
+            await pilot.pause(0.1)
+            if "C 社保医保" in (lines := text_of(pilot, "#lines")) and " 3 " in lines:
+                break
+        assert "C 社保医保" in lines and " 3 " in lines
+
+
+async def test_a_wrong_pin_says_so_and_forgets_the_pin(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "000000")
+        assert isinstance(app.screen, LoginScreen)
+        assert "用户名或 PIN 不正确" in text_of(pilot, "#login-message")
+        assert app.screen.query_one("#pin", Input).value == ""
+
+
+async def test_no_platform_is_a_clear_message(settings: ConsoleConfig) -> None:
+    def unreachable() -> PlatformClient:
+        return PlatformClient("http://127.0.0.1:9", timeout=1)  # nothing listens on port 9
+
+    app = make_app(settings, platform=unreachable)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        assert "无法连接中心平台" in text_of(pilot, "#login-message")
