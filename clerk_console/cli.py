@@ -90,12 +90,13 @@ def make_app(
     settings: ConsoleConfig,
     lang: str | None = None,
     platform: Callable[[], PlatformClient] | None = None,
+    start: str = "guide",
 ) -> ClerkConsoleApp:
     """The console application; tests build it the same way."""
     from clerk_console.tui.app import ClerkConsoleApp
 
     factory = platform if platform is not None else platform_factory(settings)
-    return ClerkConsoleApp(settings, lang=lang, platform=factory)
+    return ClerkConsoleApp(settings, lang=lang, platform=factory, start=start)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,9 +116,26 @@ def main(ctx: click.Context, config_path: Path | None, lang: str | None) -> None
     """
     ctx.ensure_object(dict)
     ctx.obj["config_path"] = config_path
+    ctx.obj["lang"] = lang
     if ctx.invoked_subcommand is None:
         settings = load_settings(config_path)
         make_app(settings, lang).run()
+
+
+@main.command()
+@click.pass_context
+def kiosk(ctx: click.Context) -> None:
+    """The lobby kiosk: a guide unlocks it, then it issues tickets per line."""
+    settings = load_settings(ctx.obj.get("config_path"))
+    make_app(settings, ctx.obj.get("lang"), start="kiosk").run()
+
+
+@main.command()
+@click.pass_context
+def display(ctx: click.Context) -> None:
+    """The hall display: the latest calls in large digits (no login)."""
+    settings = load_settings(ctx.obj.get("config_path"))
+    make_app(settings, ctx.obj.get("lang"), start="display").run()
 
 
 @main.group()

@@ -114,6 +114,16 @@ class IntakeSettings:
 
 
 @dataclass(frozen=True)
+class DisplaySettings:
+    """The hall display (`clerk-console display`)."""
+
+    speak: bool = False
+    """Announce each call aloud through espeak-ng (when installed)."""
+    voice: str = "cmn"
+    """The espeak-ng voice: cmn (Mandarin) or en."""
+
+
+@dataclass(frozen=True)
 class ConsoleConfig:
     """Everything a console reads at start-up."""
 
@@ -128,6 +138,7 @@ class ConsoleConfig:
     platform: PlatformSettings = field(default_factory=PlatformSettings)
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
 
     def data_path(self) -> Path:
         """The data directory, created on first use by the store."""

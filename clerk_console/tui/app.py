@@ -48,8 +48,10 @@ class ClerkConsoleApp(App[None]):
         *,
         lang: str | None = None,
         platform: Callable[[], PlatformClient] | None = None,
+        start: str = "guide",
     ) -> None:
         super().__init__()
+        self.start = start  # "guide" | "kiosk" | "display"
         self.settings = settings
         self.t = Messages(lang or settings.language)
         translate_bindings(self._bindings, self.t)
@@ -58,7 +60,16 @@ class ClerkConsoleApp(App[None]):
         self.client: PlatformClient | None = None
 
     def get_default_screen(self) -> Screen[Any]:
-        """The guide is the first screen, so it is what the first frame shows."""
+        """The first screen (so it is what the first frame shows): the guide; the login of a
+        kiosk (a guide unlocks it); or the public hall display."""
+        if self.start == "kiosk":
+            from clerk_console.tui.screens.login import LoginScreen
+
+            return LoginScreen(self.t, None)
+        if self.start == "display":
+            from clerk_console.tui.screens.display import DisplayScreen
+
+            return DisplayScreen(self.t)
         return GuideScreen(self.t)
 
     def on_mount(self) -> None:

@@ -29,7 +29,7 @@ class LoginScreen(Screen[None]):
         Binding("enter", "submit", show=False, priority=True),
     ]
 
-    def __init__(self, t: Messages, counter: int) -> None:
+    def __init__(self, t: Messages, counter: int | None) -> None:
         super().__init__()
         self.t = t
         self.counter = counter
@@ -49,7 +49,8 @@ class LoginScreen(Screen[None]):
             yield Static(t("login.title"), id="login-title")
             yield Input(placeholder=t("login.username"), id="username")
             yield Input(placeholder=t("login.pin"), password=True, id="pin", max_length=6)
-            yield Input(str(self.counter), placeholder=t("login.counter"), id="login-counter")
+            prefill = "" if self.counter is None else str(self.counter)
+            yield Input(prefill, placeholder=t("login.counter"), id="login-counter")
             yield Static(t("login.hint"), id="login-message")
         yield Footer()
 
@@ -95,12 +96,30 @@ class LoginScreen(Screen[None]):
             self.set_focus(self.query_one("#pin", Input))
             self._say(explain(self.t, exc))
             return
+        # Each role to its screen: a counter for whoever logged in at one; the kiosk for a
+        # guide; the hall view for a supervisor (or admin) away from a counter.
         if login.counter is not None:
             from clerk_console.tui.screens.counter import CounterScreen
 
-            self.app.switch_screen(CounterScreen(self.t, login.counter))
+            self._go(CounterScreen(self.t, login.counter))
+        elif login.role == "guide":
+            from clerk_console.tui.screens.kiosk import KioskScreen
+
+            self._go(KioskScreen(self.t))
+        elif login.role in ("supervisor", "admin"):
+            from clerk_console.tui.screens.supervisor import SupervisorScreen
+
+            self._go(SupervisorScreen(self.t))
         else:
             self._say(self.t("login.no_screen_yet", role=self.t(f"role.{login.role}")))
 
+    def _go(self, screen: Screen[None]) -> None:
+        # The first screen of a kiosk is this login: replace it rather than stack on nothing.
+        if len(self.app.screen_stack) > 1:
+            self.app.switch_screen(screen)
+        else:
+            self.app.push_screen(screen)
+
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()

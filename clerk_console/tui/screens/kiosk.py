@@ -1,0 +1,133 @@
+"""The lobby kiosk (取号机): one big button per line, a priority option, and the slip of the
+ticket just issued (waiting ahead, estimated wait)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Digits, Footer, Header, Static, Switch
+
+from clerk_console.sync.client import IssuedTicket, PlatformRefused, PlatformUnreachable
+from clerk_console.tui.errors import explain
+from clerk_console.tui.i18n import Messages, translate_bindings
+
+if TYPE_CHECKING:
+    from clerk_console.sync.client import PlatformClient
+
+
+class KioskScreen(Screen[None]):
+    """Issue tickets: press a line's letter (or its button)."""
+
+    BINDINGS = [
+        Binding("f3", "toggle_priority", "key.priority"),
+        Binding("ctrl+o", "logout", "key.logout"),
+    ]
+
+    def __init__(self, t: Messages) -> None:
+        super().__init__()
+        self.t = t
+        translate_bindings(self._bindings, t)
+        self.busy = False
+
+    @property
+    def client(self) -> PlatformClient:
+        from clerk_console.tui.app import ClerkConsoleApp
+
+        app = self.app
+        assert isinstance(app, ClerkConsoleApp) and app.client is not None
+        return app.client
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="kiosk"):
+            with Vertical(id="kiosk-lines"):
+                yield Static(self.t("kiosk.title"), id="kiosk-title")
+                yield Vertical(id="kiosk-buttons")
+                with Horizontal(id="kiosk-priority"):
+                    yield Switch(id="priority")
+                    yield Static(self.t("kiosk.priority"))
+            with Vertical(id="slip"):
+                yield Static(self.t("kiosk.take_a_number"), id="slip-title")
+                yield Digits("", id="slip-number")
+                yield Static("", id="slip-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load_lines()
+
+    @work(exclusive=True, group="kiosk-lines")
+    async def load_lines(self) -> None:
+        try:
+            queue = await self.client.queue()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self.query_one("#slip-detail", Static).update(explain(self.t, exc))
+            return
+        await self._show_buttons(queue["lines"])
+
+    async def _show_buttons(self, lines: list[dict[str, Any]]) -> None:
+        box = self.query_one("#kiosk-buttons", Vertical)
+        await box.remove_children()
+        for line in lines:
+            label = self.t(
+                "kiosk.button", prefix=line["prefix"], name=line["name"], waiting=line["waiting"]
+            )
+            await box.mount(Button(label, id=f"line-{line['prefix']}", classes="line-button"))
+            self._bindings.bind(line["prefix"].lower(), f"issue('{line['prefix']}')", show=False)
+        self.refresh_bindings()
+
+    @on(Button.Pressed, ".line-button")
+    def _pressed(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        self.action_issue(event.button.id.removeprefix("line-"))
+
+    def action_issue(self, line: str) -> None:
+        if not self.busy:
+            self.busy = True
+            self.issue(line, self.query_one("#priority", Switch).value)
+
+    @work(group="kiosk-issue")
+    async def issue(self, line: str, priority: bool) -> None:
+        try:
+            slip = await self.client.issue_ticket(line, priority=priority)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self.query_one("#slip-detail", Static).update(
+                Text(explain(self.t, exc), style="bold red")
+            )
+        else:
+            self._show_slip(slip)
+            self.query_one("#priority", Switch).value = False
+            self.load_lines()
+        finally:
+            self.busy = False
+
+    def _show_slip(self, slip: IssuedTicket) -> None:
+        self.query_one("#slip-title", Static).update(slip.hall_name)
+        self.query_one("#slip-number", Digits).update(slip.ticket.number)
+        detail = [
+            self.t("kiosk.ahead", n=slip.waiting_ahead),
+            self.t("kiosk.estimate", minutes=slip.estimated_wait_seconds // 60),
+        ]
+        if slip.ticket.priority:
+            detail.append(self.t("counter.priority"))
+        self.query_one("#slip-detail", Static).update("\n".join(detail))
+
+    def action_toggle_priority(self) -> None:
+        switch = self.query_one("#priority", Switch)
+        switch.value = not switch.value
+
+    @work(group="kiosk-issue")
+    async def action_logout(self) -> None:
+        try:
+            await self.client.logout()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self.query_one("#slip-detail", Static).update(explain(self.t, exc))
+            return
+        from clerk_console.tui.screens.login import LoginScreen
+
+        self.app.switch_screen(LoginScreen(self.t, None))

@@ -1,0 +1,217 @@
+"""The supervisor's hall view (大厅管理): per line the waiting, waits and served today; per
+counter its state, clerk and ticket; live from the change feed. Pause or resume a counter,
+move a waiting ticket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from clerk_console.domain.queue import parse_ticket
+from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+from clerk_console.tui.errors import explain
+from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.widgets.prompts import TextModal
+
+if TYPE_CHECKING:
+    from clerk_console.sync.client import PlatformClient
+
+
+class SupervisorScreen(Screen[None]):
+    """The whole hall at a glance."""
+
+    BINDINGS = [
+        Binding("p", "toggle_counter", "key.pause_counter"),
+        Binding("m", "move", "key.move"),
+        Binding("g", "guide", "key.guide"),
+        Binding("ctrl+o", "logout", "key.logout"),
+    ]
+
+    def __init__(self, t: Messages) -> None:
+        super().__init__()
+        self.t = t
+        translate_bindings(self._bindings, t)
+        self.hall: dict[str, Any] = {"lines": [], "counters": []}
+
+    @property
+    def client(self) -> PlatformClient:
+        from clerk_console.tui.app import ClerkConsoleApp
+
+        app = self.app
+        assert isinstance(app, ClerkConsoleApp) and app.client is not None
+        return app.client
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Vertical(id="supervisor"):
+            yield Static("", id="sv-lines")
+            yield DataTable(id="sv-counters", cursor_type="row", zebra_stripes=True)
+            yield Static(self.t("supervisor.hint"), id="sv-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sv-counters", DataTable)
+        for key in ("counter", "status", "clerk", "ticket", "since"):
+            table.add_column(self.t(f"supervisor.col_{key}"), key=key)
+        table.focus()
+        self.follow()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.query_one("#sv-message", Static).update(
+            Text(text, style="bold red" if error else "green")
+        )
+
+    @work(exclusive=True, group="feed")
+    async def follow(self) -> None:
+        """Refresh the view whenever anything changes in the hall."""
+        cursor = 0
+        while True:
+            try:
+                self.hall = await self.client.hall()
+                self._show()
+                if not cursor:
+                    cursor = int((await self.client.queue()).get("cursor", 0))
+                while True:
+                    changes, cursor = await self.client.changes(cursor, wait=10)
+                    if changes:
+                        break
+            except PlatformUnreachable as exc:
+                self._say(explain(self.t, exc), error=True)
+                import asyncio
+
+                await asyncio.sleep(2)
+            except PlatformRefused as exc:
+                self._say(explain(self.t, exc), error=True)
+                return
+
+    def _show(self) -> None:
+        t = self.t
+        lines = Table(title=t("supervisor.lines"), title_justify="left", expand=True)
+        for key in ("line", "waiting", "longest", "average", "served", "estimate"):
+            lines.add_column(
+                t(f"supervisor.col_{key}"), justify="left" if key == "line" else "right"
+            )
+        for line in self.hall["lines"]:
+            lines.add_row(
+                f"{line['prefix']} {line['name']}",
+                str(line["waiting"]),
+                _minutes(t, line["longest_wait_seconds"]),
+                _minutes(t, line["average_wait_seconds"]),
+                str(line["served"]),
+                _minutes(t, line["estimated_wait_seconds"]),
+            )
+        self.query_one("#sv-lines", Static).update(lines)
+        table = self.query_one("#sv-counters", DataTable)
+        row = table.cursor_row
+        table.clear()
+        now = datetime.now(UTC)
+        for c in self.hall["counters"]:
+            ticket = c.get("ticket")
+            since = ""
+            if ticket and ticket.get("called_at"):
+                since = _minutes(
+                    t, int((now - datetime.fromisoformat(ticket["called_at"])).total_seconds())
+                )
+            table.add_row(
+                t("display.counter_n", counter=c["number"]),
+                t(f"supervisor.status_{c['status']}"),
+                c.get("clerk") or "—",
+                ticket["number"] if ticket else "—",
+                since,
+                key=str(c["number"]),
+            )
+        if self.hall["counters"]:
+            table.move_cursor(row=min(row, len(self.hall["counters"]) - 1))
+
+    def _selected(self) -> dict[str, Any] | None:
+        table = self.query_one("#sv-counters", DataTable)
+        if not self.hall["counters"]:
+            return None
+        return dict(self.hall["counters"][table.cursor_row])
+
+    def action_toggle_counter(self) -> None:
+        counter = self._selected()
+        if counter is None:
+            return
+        if counter["status"] == "closed":
+            self._say(self.t("supervisor.closed_counter", counter=counter["number"]), error=True)
+            return
+        self.set_status(
+            int(counter["number"]), "open" if counter["status"] == "paused" else "paused"
+        )
+
+    @work(group="action")
+    async def set_status(self, counter: int, status: str) -> None:
+        try:
+            await self.client.set_counter_status(counter, status)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+        else:
+            self._say(self.t(f"supervisor.done_{status}", counter=counter))
+
+    def action_move(self) -> None:
+        def number_typed(number: str | None) -> None:
+            if not number:
+                return
+            if parse_ticket(number) is None:
+                self._say(self.t("counter.bad_number", answer=number), error=True)
+                return
+
+            def target_typed(target: str | None) -> None:
+                if not target:
+                    return
+                if target.isdigit():
+                    self.move(number.upper(), None, int(target))
+                elif len(target) == 1 and target.isalpha():
+                    self.move(number.upper(), target.upper(), None)
+                else:
+                    self._say(self.t("counter.bad_target", answer=target), error=True)
+
+            self.app.push_screen(
+                TextModal(self.t, self.t("counter.ask_target"), "B / 7"), target_typed
+            )
+
+        self.app.push_screen(
+            TextModal(self.t, self.t("supervisor.ask_ticket"), "B017"), number_typed
+        )
+
+    @work(group="action")
+    async def move(self, number: str, line: str | None, counter: int | None) -> None:
+        try:
+            ticket = await self.client.move_ticket(number, line=line, counter=counter)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+        else:
+            where = (
+                f"{ticket.line}"
+                if counter is None
+                else self.t("display.counter_n", counter=counter)
+            )
+            self._say(self.t("supervisor.moved", number=ticket.number, target=where))
+
+    def action_guide(self) -> None:
+        from clerk_console.tui.screens.guide import GuideScreen
+
+        self.app.push_screen(GuideScreen(self.t))
+
+    @work(group="action")
+    async def action_logout(self) -> None:
+        try:
+            await self.client.logout()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+            return
+        self.app.pop_screen()
+
+
+def _minutes(t: Messages, seconds: int) -> str:
+    return t("counter.minutes", n=seconds // 60)

@@ -1,0 +1,103 @@
+"""The issue's whole flow: three tickets at the kiosk, counter 5 calls and finishes one, and
+the hall display and the supervisor's view show the call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from textual.widgets import DataTable, Digits, Static
+
+from clerk_console.cli import embedded_platform, make_app
+from clerk_console.config import ConsoleConfig
+from clerk_console.sync.client import PlatformClient
+from clerk_console.tui.screens.counter import CounterScreen
+from clerk_console.tui.screens.display import DisplayScreen
+from clerk_console.tui.screens.kiosk import KioskScreen
+from clerk_console.tui.screens.supervisor import SupervisorScreen
+
+from tui.helpers import plain, settle
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def platform(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
+    app = embedded_platform(settings)
+    return lambda: PlatformClient(transport=httpx.ASGITransport(app=app))
+
+
+async def test_kiosk_counter_display_and_supervisor(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    kiosk = make_app(settings, platform=platform, start="kiosk")
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"guide01", "enter", *"333333", "enter", "enter")
+        await settle(pilot)
+        screen = kiosk.screen
+        assert isinstance(screen, KioskScreen)
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen.query_one("#slip-number", Digits).value == "B001"
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("f3", "a")  # a priority ticket in line A
+        await settle(pilot)
+        assert screen.query_one("#slip-number", Digits).value == "A001"
+        detail = plain(screen.query_one("#slip-detail", Static))
+        assert "您前面还有 0 人" in detail and "优先" in detail
+
+    counter = make_app(settings, platform=platform)
+    async with counter.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press(*"clerk01", "enter", *"111111", "enter", "enter")
+        await settle(pilot)
+        assert isinstance(counter.screen, CounterScreen)
+        await pilot.press("n")  # the priority ticket first
+        await settle(pilot)
+        assert counter.screen.ticket is not None and counter.screen.ticket.number == "A001"
+        await pilot.press("f", "1")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert counter.screen.ticket.number == "B001"
+
+    display = make_app(settings, platform=platform, start="display")
+    async with display.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = display.screen
+        assert isinstance(screen, DisplayScreen)
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if screen.query_one("#latest-number", Digits).value:
+                break
+        assert screen.query_one("#latest-number", Digits).value == "B001"
+        assert "请到 5 号窗口" in plain(screen.query_one("#latest-counter", Static))
+        recent = plain(screen.query_one("#recent-calls", Static))
+        assert recent.index("B001") < recent.index("A001")
+        assert "B001" in plain(screen.query_one("#counter-board", Static))
+
+    supervisor = make_app(settings, platform=platform, start="kiosk")
+    async with supervisor.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"super01", "enter", *"222222", "enter", "enter")
+        await settle(pilot)
+        screen = supervisor.screen
+        assert isinstance(screen, SupervisorScreen)
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if screen.hall["counters"]:
+                break
+        table = screen.query_one("#sv-counters", DataTable)
+        row = table.get_row("5")
+        assert row[1] == "开放" and row[2] == "clerk01" and row[3] == "B001"
+        lines = plain(screen.query_one("#sv-lines", Static))
+        assert "A 综合业务" in lines
+        table.move_cursor(row=table.get_row_index("5"))
+        await pilot.press("p")
+        await settle(pilot)
+        assert "5号窗口已暂停" in plain(screen.query_one("#sv-message", Static))
