@@ -1,0 +1,243 @@
+"""Call-next throughput: N counters calling at once over HTTP, and the raw SQL claim.
+
+For each database (PostgreSQL at CLERK_TEST_PG_URL, and SQLite) and each N in --counters:
+a fresh platform is initialised and served by `clerk-console central serve` (uvicorn, its
+own process); --tickets tickets are laid down; N counters (asyncio tasks, one supervisor
+login acting at every counter) call next and finish until nothing is left. Printed per run:
+calls per second, p50/p99 latency of call-next, and double calls (a ticket given to two
+counters; must be 0). The baseline runs the same claim as plain SQL from N threads, with no
+HTTP and no ORM.
+
+    python3 bench/call_next.py [--counters 1 10 100] [--tickets 1000] [--db postgres sqlite]
+
+Goal (issue 3): at 100 counters on PostgreSQL >= 1,000 calls/s, p99 <= 50 ms, 0 double
+calls, and >= 25% of the raw-SQL baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlmodel import Session
+
+from clerk_console.central.db import make_engine
+from clerk_console.central.models import CentralModel, CounterRow, TicketRow
+from clerk_console.domain.queue import format_ticket
+
+PG_URL = os.environ.get("CLERK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SECRET = "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(db: str, workdir: Path, counters: int, tickets: int) -> tuple[str, Path]:
+    """A fresh platform with `counters` open counters and `tickets` waiting tickets."""
+    url = PG_URL if db == "postgres" else f"sqlite:///{workdir / 'central.db'}"
+    if db == "postgres":
+        engine = make_engine(url, pool_size=2)
+        CentralModel.metadata.drop_all(engine)
+        engine.dispose()
+    config = workdir / "central.toml"
+    config.write_text(
+        f'database_url = "{url}"\ndata_dir = "{workdir}"\nsecret = "{SECRET}"\n'
+        f"port = {free_port()}\n",
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "clerk_console", "central", "init", "--config", str(config)],
+        check=True,
+        capture_output=True,
+    )
+    engine = make_engine(url, pool_size=2)
+    now = datetime.now(UTC)
+    with Session(engine) as s, s.begin():
+        for n in range(101, 101 + counters):
+            s.add(
+                CounterRow(number=n, name="bench", lines="A,B,C,D,E", status="open", updated_at=now)
+            )
+        for i in range(tickets):
+            line, seq = "ABCDE"[i % 5], i // 5 + 1
+            s.add(
+                TicketRow(
+                    number=format_ticket(line, seq),
+                    line=line,
+                    day=now.date(),
+                    seq=seq,
+                    issued_at=now - timedelta(seconds=tickets - i),
+                )
+            )
+    engine.dispose()
+    return url, config
+
+
+async def http_run(base: str, counters: int) -> tuple[float, list[float], list[int]]:
+    """All counters calling until nothing is left: (seconds, call latencies, ticket ids)."""
+    limits = httpx.Limits(max_connections=counters + 5)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        login = await client.post("/auth/login", json={"username": "super01", "pin": "222222"})
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        latencies: list[float] = []
+        called: list[int] = []
+
+        async def counter(number: int) -> None:
+            while True:
+                started = time.perf_counter()
+                r = await client.post(f"/counters/{number}/call-next", headers=headers)
+                latencies.append(time.perf_counter() - started)
+                if r.status_code == 409:
+                    return
+                r.raise_for_status()
+                called.append(int(r.json()["id"]))
+                f = await client.post(
+                    f"/counters/{number}/finish", json={"outcome": "other"}, headers=headers
+                )
+                f.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(counter(n) for n in range(101, 101 + counters)))
+        return time.perf_counter() - started, latencies, called
+
+
+def serve(config: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = next(
+        line.split("=")[1].strip()
+        for line in config.read_text(encoding="utf-8").splitlines()
+        if line.startswith("port")
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clerk_console", "central", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the platform did not start")
+
+
+def raw_claims(db: str, url: str, workdir: Path, counters: int) -> tuple[float, list[int]]:
+    """The claim as plain SQL from N threads, each its own connection: the baseline."""
+    day = datetime.now(UTC).date().isoformat()
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def pg_worker(n: int) -> None:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+            while True:
+                with conn.transaction():
+                    row = conn.execute(
+                        "UPDATE ticket SET status = 'called', counter = %s WHERE id = ("
+                        " SELECT id FROM ticket WHERE day = %s AND status = 'waiting'"
+                        " ORDER BY issued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+                        (n, day),
+                    ).fetchone()
+                if row is None:
+                    return
+                with lock:
+                    claimed.append(int(row[0]))
+
+    def sqlite_worker(n: int) -> None:
+        conn = sqlite3.connect(workdir / "central.db", timeout=60, isolation_level=None)
+        while True:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute(
+                "SELECT id FROM ticket WHERE day = ? AND status = 'waiting'"
+                " ORDER BY issued_at, id LIMIT 1",
+                (day,),
+            ).fetchone()
+            if row is not None:
+                conn.execute(
+                    "UPDATE ticket SET status = 'called', counter = ? WHERE id = ?", (n, row[0])
+                )
+            conn.execute("COMMIT")
+            if row is None:
+                conn.close()
+                return
+            with lock:
+                claimed.append(int(row[0]))
+
+    worker = pg_worker if db == "postgres" else sqlite_worker
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(101, 101 + counters)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, claimed
+
+
+def reset_tickets(url: str) -> None:
+    engine = make_engine(url, pool_size=1)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ticket SET status = 'waiting', counter = NULL"))
+    engine.dispose()
+
+
+def doubles(ids: list[int]) -> int:
+    return sum(1 for n in Counter(ids).values() if n > 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counters", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--db", nargs="+", default=["postgres", "sqlite"])
+    args = parser.parse_args()
+    print(f"{args.tickets} tickets per run; latency of call-next; finish is a second request")
+    for db in args.db:
+        for counters in args.counters:
+            with tempfile.TemporaryDirectory() as tmp:
+                workdir = Path(tmp)
+                url, config = prepare(db, workdir, counters, args.tickets)
+                process, base = serve(config)
+                try:
+                    seconds, latencies, called = asyncio.run(http_run(base, counters))
+                finally:
+                    process.terminate()
+                    process.wait(timeout=10)
+                reset_tickets(url)
+                raw_seconds, raw_ids = raw_claims(db, url, workdir, counters)
+            latencies.sort()
+            p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
+            rate, raw_rate = len(called) / seconds, len(raw_ids) / raw_seconds
+            print(
+                f"{db:8s} {counters:3d} counters: HTTP {rate:7.0f} calls/s, "
+                f"p50 {statistics.median(latencies) * 1000:6.1f} ms, p99 {p99 * 1000:6.1f} ms, "
+                f"double calls {doubles(called)}, tickets {len(set(called))}/{args.tickets} | "
+                f"raw SQL {raw_rate:7.0f} claims/s, double {doubles(raw_ids)} | "
+                f"HTTP = {rate / raw_rate * 100:.0f}% of raw"
+            )
+    print(
+        "goal at 100 counters on PostgreSQL: >= 1000 calls/s, p99 <= 50 ms, 0 double, >= 25% of raw"
+    )
+
+
+if __name__ == "__main__":
+    main()
