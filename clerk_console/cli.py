@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +42,10 @@ def load_settings(config: Path | None, env: Mapping[str, str] | None = None) -> 
     return settings
 
 
-def embedded_platform(settings: ConsoleConfig) -> Any:
+def embedded_platform(settings: ConsoleConfig, clock: Callable[[], datetime] | None = None) -> Any:
     """The platform app running in this process on a SQLite file in the console's data
-    directory, created and seeded from the catalog on first start (an ASGI application)."""
+    directory, created and seeded from the catalog on first start (an ASGI application).
+    `clock` fixes the platform's time (tests)."""
     from clerk_console.central.api import create_app
     from clerk_console.central.db import database_url, init_platform, make_engine, server_secret
     from clerk_console.central.security import PinHasher
@@ -65,7 +67,9 @@ def embedded_platform(settings: ConsoleConfig) -> Any:
     hasher = PinHasher(server_secret(central, create=True))
     catalog_dir = Path(settings.catalog_dir) if settings.catalog_dir else None
     init_platform(engine, central, hasher, catalog_dir)
-    return create_app(central, engine, hasher=hasher)
+    if clock is None:
+        return create_app(central, engine, hasher=hasher)
+    return create_app(central, engine, clock=clock, hasher=hasher)
 
 
 def platform_factory(settings: ConsoleConfig) -> Callable[[], PlatformClient]:

@@ -113,7 +113,8 @@ class SupervisorScreen(Screen[None]):
         table = self.query_one("#sv-counters", DataTable)
         row = table.cursor_row
         table.clear()
-        now = datetime.now(UTC)
+        # The platform's time, not this console's: the two clocks may differ.
+        now = datetime.fromisoformat(self.hall["at"]) if "at" in self.hall else datetime.now(UTC)
         for c in self.hall["counters"]:
             ticket = c.get("ticket")
             since = ""
