@@ -55,6 +55,8 @@ def prepare(db: str, workdir: Path, counters: int, tickets: int) -> tuple[str, P
     if db == "postgres":
         engine = make_engine(url, pool_size=2)
         CentralModel.metadata.drop_all(engine)
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         engine.dispose()
     config = workdir / "central.toml"
     config.write_text(

@@ -13,12 +13,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from clerk_console.catalog_files import CatalogFiles, load_catalog_and_hall, read_sources
 from clerk_console.central.models import (
     CatalogRecord,
-    CentralModel,
     CounterRow,
     LineRow,
     PlatformMeta,
@@ -27,8 +26,8 @@ from clerk_console.central.models import (
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig
 
-SCHEMA_VERSION = 1
 DB_FILE = "central.db"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "central.secret"
 
 
@@ -100,18 +99,46 @@ class InitReport:
     staff: int
 
 
+def _alembic_config(url: str = "") -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def migrate(engine: Engine) -> bool:
+    """Bring the schema to the newest revision (Alembic, same scripts for SQLite and
+    PostgreSQL); True when the database was empty."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    created = "alembic_version" not in inspect(engine).get_table_names()
+    cfg = _alembic_config()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+        if current is not None and current not in known:
+            raise RuntimeError(
+                f"the database has schema revision {current}, newer than this program knows;"
+                " upgrade clerk-console"
+            )
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        conn.commit()
+    return created
+
+
 def init_platform(
     engine: Engine, config: CentralConfig, hasher: PinHasher, catalog_dir: Path | None = None
 ) -> InitReport:
-    """Create the schema (if missing) and load the catalog and the hall. Idempotent: staff
-    already present keep their PINs; counters keep their state."""
-    with Session(engine) as s:
-        existing = _schema_version(engine, s)
-    if existing is not None and existing > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the database has schema version {existing}, newer than this program knows"
-        )
-    CentralModel.metadata.create_all(engine)
+    """Migrate the schema and load the catalog and the hall. Idempotent: staff already
+    present keep their PINs; counters keep their state."""
+    created = migrate(engine)
     files = CatalogFiles.locate(catalog_dir)
     catalog, hall = load_catalog_and_hall(catalog_dir)
     if hall is None:
@@ -119,7 +146,6 @@ def init_platform(
     sources = read_sources(files.catalog_dir)
     stamp = now()
     with Session(engine) as s, s.begin():
-        _put_meta(s, "schema_version", str(SCHEMA_VERSION))
         _put_meta(s, "hall_code", hall.code)
         _put_meta(s, "hall_name", hall.name)
         _put_meta(s, "catalog_version", catalog.version)
@@ -153,17 +179,8 @@ def init_platform(
                     )
                 )
     return InitReport(
-        existing is None, catalog.version, len(catalog.lines), len(hall.counters), len(hall.staff)
+        created, catalog.version, len(catalog.lines), len(hall.counters), len(hall.staff)
     )
-
-
-def _schema_version(engine: Engine, s: Session) -> int | None:
-    from sqlalchemy import inspect
-
-    if "platform_meta" not in inspect(engine).get_table_names():
-        return None
-    row = s.exec(select(PlatformMeta).where(PlatformMeta.key == "schema_version")).first()
-    return int(row.value) if row else None
 
 
 def _put_meta(s: Session, key: str, value: str) -> None:
@@ -176,3 +193,19 @@ def meta(s: Session, key: str, default: str = "") -> str:
     """A platform fact (hall_code, hall_name, catalog_version ...)."""
     row = s.get(PlatformMeta, key)
     return row.value if row else default
+
+
+if __name__ == "__main__":
+    # For maintainers: `python3 -m clerk_console.central.db revision "what changed"` writes the
+    # next migration by comparing the models with a database migrated to the current head.
+    import sys
+    import tempfile
+
+    from alembic import command
+
+    if len(sys.argv) != 3 or sys.argv[1] != "revision":
+        sys.exit('usage: python3 -m clerk_console.central.db revision "message"')
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/head.db"
+        migrate(make_engine(url, pool_size=1))
+        command.revision(_alembic_config(url), message=sys.argv[2], autogenerate=True)

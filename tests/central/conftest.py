@@ -68,6 +68,8 @@ def fresh_engine(backend: str, tmp_path: Path) -> Engine:
         need_postgres()
         engine = make_engine(PG_URL, pool_size=60)
         CentralModel.metadata.drop_all(engine)
+        with engine.begin() as conn:  # and the migration record, or nothing is re-created
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         return engine
     return make_engine(f"sqlite:///{tmp_path / 'central.db'}", pool_size=60)
 

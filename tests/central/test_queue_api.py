@@ -292,3 +292,16 @@ def test_a_transferred_ticket_keeps_its_number_and_numbering_goes_on(platform: P
     assert (moved["number"], moved["line"]) == ("B001", "A")
     assert issue(p, guide, "A")["ticket"]["number"] == "A001"  # no clash with B001 in line A
     assert p.client.get("/tickets/b001", headers=clerk).json()["line"] == "A"
+
+
+def test_the_migrated_schema_is_exactly_the_models(platform: Platform) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from clerk_console.central.db import migrate
+    from clerk_console.central.models import CentralModel
+
+    with platform.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), CentralModel.metadata)
+    assert diffs == []
+    assert migrate(platform.engine) is False  # a second run changes nothing
