@@ -11,23 +11,21 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from clerk_console.domain.queue import parse_ticket
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable, Ticket
-from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
 if TYPE_CHECKING:
-    from clerk_console.sync.client import PlatformClient
-    from clerk_console.tui.app import ClerkConsoleApp
+    pass
 
 OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
 
 
-class CounterScreen(Screen[None]):
+class CounterScreen(StaffScreen):
     """One counter: call, serve and finish tickets."""
 
     BINDINGS = [
@@ -47,26 +45,11 @@ class CounterScreen(Screen[None]):
     ]
 
     def __init__(self, t: Messages, counter: int) -> None:
-        super().__init__()
-        self.t = t
+        super().__init__(t)
         self.counter = counter
-        translate_bindings(self._bindings, t)
         self.ticket: Ticket | None = None
         self.paused = False
         self.busy = False
-
-    @property
-    def console(self) -> ClerkConsoleApp:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        assert isinstance(self.app, ClerkConsoleApp)
-        return self.app
-
-    @property
-    def client(self) -> PlatformClient:
-        client = self.console.client
-        assert client is not None  # a counter screen exists only after a login
-        return client
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -90,11 +73,6 @@ class CounterScreen(Screen[None]):
         self.follow_feed()
 
     # --- showing ----------------------------------------------------------------------
-
-    def _say(self, text: str, error: bool = False) -> None:
-        self.query_one("#last-action", Static).update(
-            Text(text, style="bold red" if error else "green")
-        )
 
     def _show_ticket(self) -> None:
         current = self.query_one("#current", Static)
@@ -148,7 +126,7 @@ class CounterScreen(Screen[None]):
                 self._say(self.t("error.unreachable"), error=True)
                 await _sleep(2)
             except PlatformRefused as exc:
-                self._say(explain(self.t, exc), error=True)
+                self._failed(exc)
                 return
 
     # --- actions ------------------------------------------------------------------------
@@ -164,7 +142,7 @@ class CounterScreen(Screen[None]):
         try:
             ticket = await self.client.counter_action(self.counter, action, body)
         except (PlatformRefused, PlatformUnreachable) as exc:
-            self._say(explain(self.t, exc), error=True)
+            self._failed(exc)
         else:
             self.ticket = ticket
             self._show_ticket()
@@ -226,27 +204,13 @@ class CounterScreen(Screen[None]):
         try:
             await self.client.set_counter_status(self.counter, status)
         except (PlatformRefused, PlatformUnreachable) as exc:
-            self._say(explain(self.t, exc), error=True)
+            self._failed(exc)
         else:
             self.paused = status == "paused"
             self._show_ticket()
             self._say(self.t(f"done.{status}"))
         finally:
             self.busy = False
-
-    def action_guide(self) -> None:
-        from clerk_console.tui.screens.guide import GuideScreen
-
-        self.app.push_screen(GuideScreen(self.t))
-
-    @work(group="action")
-    async def action_logout(self) -> None:
-        try:
-            await self.client.logout()
-        except (PlatformRefused, PlatformUnreachable) as exc:
-            self._say(explain(self.t, exc), error=True)
-            return
-        self.app.pop_screen()
 
 
 def _now() -> datetime:

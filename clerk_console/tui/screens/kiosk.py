@@ -10,18 +10,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Digits, Footer, Header, Static, Switch
 
 from clerk_console.sync.client import IssuedTicket, PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.staff import StaffScreen
 
 if TYPE_CHECKING:
-    from clerk_console.sync.client import PlatformClient
+    pass
 
 
-class KioskScreen(Screen[None]):
+class KioskScreen(StaffScreen):
     """Issue tickets: press a line's letter (or its button)."""
 
     BINDINGS = [
@@ -29,19 +29,11 @@ class KioskScreen(Screen[None]):
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
+    MESSAGE_ID = "#slip-detail"
+
     def __init__(self, t: Messages) -> None:
-        super().__init__()
-        self.t = t
-        translate_bindings(self._bindings, t)
+        super().__init__(t)
         self.busy = False
-
-    @property
-    def client(self) -> PlatformClient:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        app = self.app
-        assert isinstance(app, ClerkConsoleApp) and app.client is not None
-        return app.client
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -121,13 +113,8 @@ class KioskScreen(Screen[None]):
         switch = self.query_one("#priority", Switch)
         switch.value = not switch.value
 
-    @work(group="kiosk-issue")
-    async def action_logout(self) -> None:
-        try:
-            await self.client.logout()
-        except (PlatformRefused, PlatformUnreachable) as exc:
-            self.query_one("#slip-detail", Static).update(explain(self.t, exc))
-            return
+    def after_logout(self) -> None:
+        """A locked kiosk waits at the login for the next guide."""
         from clerk_console.tui.screens.login import LoginScreen
 
         self.app.switch_screen(LoginScreen(self.t, None))

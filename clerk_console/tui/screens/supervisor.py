@@ -8,25 +8,23 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from clerk_console.domain.queue import parse_ticket
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
-from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.prompts import TextModal
 
 if TYPE_CHECKING:
-    from clerk_console.sync.client import PlatformClient
+    pass
 
 
-class SupervisorScreen(Screen[None]):
+class SupervisorScreen(StaffScreen):
     """The whole hall at a glance."""
 
     BINDINGS = [
@@ -36,19 +34,11 @@ class SupervisorScreen(Screen[None]):
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
+    MESSAGE_ID = "#sv-message"
+
     def __init__(self, t: Messages) -> None:
-        super().__init__()
-        self.t = t
-        translate_bindings(self._bindings, t)
+        super().__init__(t)
         self.hall: dict[str, Any] = {"lines": [], "counters": []}
-
-    @property
-    def client(self) -> PlatformClient:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        app = self.app
-        assert isinstance(app, ClerkConsoleApp) and app.client is not None
-        return app.client
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -65,11 +55,6 @@ class SupervisorScreen(Screen[None]):
         table.focus()
         self.follow()
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self.query_one("#sv-message", Static).update(
-            Text(text, style="bold red" if error else "green")
-        )
-
     @work(exclusive=True, group="feed")
     async def follow(self) -> None:
         """Refresh the view whenever anything changes in the hall."""
@@ -85,12 +70,12 @@ class SupervisorScreen(Screen[None]):
                     if changes:
                         break
             except PlatformUnreachable as exc:
-                self._say(explain(self.t, exc), error=True)
+                self._failed(exc)
                 import asyncio
 
                 await asyncio.sleep(2)
             except PlatformRefused as exc:
-                self._say(explain(self.t, exc), error=True)
+                self._failed(exc)
                 return
 
     def _show(self) -> None:
@@ -155,7 +140,7 @@ class SupervisorScreen(Screen[None]):
         try:
             await self.client.set_counter_status(counter, status)
         except (PlatformRefused, PlatformUnreachable) as exc:
-            self._say(explain(self.t, exc), error=True)
+            self._failed(exc)
         else:
             self._say(self.t(f"supervisor.done_{status}", counter=counter))
 
@@ -190,7 +175,7 @@ class SupervisorScreen(Screen[None]):
         try:
             ticket = await self.client.move_ticket(number, line=line, counter=counter)
         except (PlatformRefused, PlatformUnreachable) as exc:
-            self._say(explain(self.t, exc), error=True)
+            self._failed(exc)
         else:
             where = (
                 f"{ticket.line}"
@@ -198,20 +183,6 @@ class SupervisorScreen(Screen[None]):
                 else self.t("display.counter_n", counter=counter)
             )
             self._say(self.t("supervisor.moved", number=ticket.number, target=where))
-
-    def action_guide(self) -> None:
-        from clerk_console.tui.screens.guide import GuideScreen
-
-        self.app.push_screen(GuideScreen(self.t))
-
-    @work(group="action")
-    async def action_logout(self) -> None:
-        try:
-            await self.client.logout()
-        except (PlatformRefused, PlatformUnreachable) as exc:
-            self._say(explain(self.t, exc), error=True)
-            return
-        self.app.pop_screen()
 
 
 def _minutes(t: Messages, seconds: int) -> str:

@@ -1,0 +1,69 @@
+"""What every logged-in staff screen shares: the platform client, a status line, the guide
+key and logging out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.screen import Screen
+from textual.widgets import Static
+
+from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+from clerk_console.tui.errors import explain
+from clerk_console.tui.i18n import Messages, translate_bindings
+
+if TYPE_CHECKING:
+    from clerk_console.sync.client import PlatformClient
+    from clerk_console.tui.app import ClerkConsoleApp
+
+
+class StaffScreen(Screen[None]):
+    """Base of the counter, kiosk and supervisor screens."""
+
+    MESSAGE_ID = "#last-action"
+    """The Static where the screen says what happened."""
+
+    def __init__(self, t: Messages) -> None:
+        super().__init__()
+        self.t = t
+        translate_bindings(self._bindings, t)
+
+    @property
+    def console(self) -> ClerkConsoleApp:
+        from clerk_console.tui.app import ClerkConsoleApp
+
+        assert isinstance(self.app, ClerkConsoleApp)
+        return self.app
+
+    @property
+    def client(self) -> PlatformClient:
+        client = self.console.client
+        assert client is not None  # staff screens exist only after a login
+        return client
+
+    def _say(self, text: str, error: bool = False) -> None:
+        style = "bold red" if error else "green"
+        self.query_one(self.MESSAGE_ID, Static).update(Text(text, style=style))
+
+    def _failed(self, error: PlatformRefused | PlatformUnreachable) -> None:
+        self._say(explain(self.t, error), error=True)
+
+    def action_guide(self) -> None:
+        from clerk_console.tui.screens.guide import GuideScreen
+
+        self.app.push_screen(GuideScreen(self.t))
+
+    @work(group="action")
+    async def action_logout(self) -> None:
+        try:
+            await self.client.logout()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        self.after_logout()
+
+    def after_logout(self) -> None:
+        """Where a logout leads: back to the screen before the login."""
+        self.app.pop_screen()
