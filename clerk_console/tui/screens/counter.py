@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -18,9 +18,6 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable, Tick
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
-
-if TYPE_CHECKING:
-    pass
 
 OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
 

@@ -3,7 +3,7 @@ ticket just issued (waiting ahead, estimated wait)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -16,9 +16,6 @@ from clerk_console.sync.client import IssuedTicket, PlatformRefused, PlatformUnr
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
-
-if TYPE_CHECKING:
-    pass
 
 
 class KioskScreen(StaffScreen):

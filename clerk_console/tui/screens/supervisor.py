@@ -5,7 +5,7 @@ move a waiting ticket."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.table import Table
 from textual import work
@@ -19,9 +19,6 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.prompts import TextModal
-
-if TYPE_CHECKING:
-    pass
 
 
 class SupervisorScreen(StaffScreen):
