@@ -181,6 +181,13 @@ def _current(s: Session, counter: CounterRow) -> TicketRow:
     return ticket
 
 
+def _at_hand(s: Session, counter_no: int, actor: Actor) -> tuple[CounterRow, TicketRow]:
+    """The actor's counter, locked, and the ticket at hand there (or 409)."""
+    _own_counter(actor, counter_no)
+    counter = get_counter(s, counter_no, lock=True)
+    return counter, _current(s, counter)
+
+
 def _ready_to_call(counter: CounterRow) -> None:
     if counter.status != "open":
         raise conflict(f"counter_{counter.status}", f"counter {counter.number} is {counter.status}")
@@ -328,9 +335,7 @@ def call_ticket(s: Session, counter_no: int, number: str, actor: Actor, now: dat
 
 def recall(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
     """Announce the ticket at hand again (counted)."""
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    _counter, t = _at_hand(s, counter_no, actor)
     if t.status != "called":
         raise conflict("ticket_not_called", f"{t.number} is {t.status}")
     t.recalls += 1
@@ -341,9 +346,7 @@ def recall(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRo
 
 def serve(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
     """The applicant has arrived at the counter: service starts."""
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    _counter, t = _at_hand(s, counter_no, actor)
     if t.status != "called":
         raise conflict("ticket_not_called", f"{t.number} is {t.status}")
     t.status = "serving"
@@ -359,9 +362,7 @@ def _release(s: Session, counter: CounterRow, now: datetime) -> None:
 
 def no_show(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
     """The called applicant did not come (过号)."""
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    counter, t = _at_hand(s, counter_no, actor)
     if t.status != "called":
         raise conflict("ticket_not_called", f"{t.number} is {t.status}")
     t.status, t.finished_at = "no_show", now
@@ -373,9 +374,7 @@ def no_show(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketR
 
 def requeue(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
     """Put the ticket at hand back into its line, keeping its place (issue time)."""
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    counter, t = _at_hand(s, counter_no, actor)
     t.status, t.counter, t.called_at = "waiting", None, None
     s.add(t)
     _release(s, counter, now)
@@ -385,9 +384,7 @@ def requeue(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketR
 
 def park(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
     """Hold the ticket at hand aside (the applicant fetches a document); call it back later."""
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    counter, t = _at_hand(s, counter_no, actor)
     t.status = "parked"
     s.add(t)
     _release(s, counter, now)
@@ -405,9 +402,7 @@ def transfer(
     to_counter: int | None = None,
 ) -> TicketRow:
     """Send the ticket at hand to another line or counter; it keeps its issue time."""
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    counter, t = _at_hand(s, counter_no, actor)
     _retarget(s, t, line, to_counter)
     t.status, t.counter, t.called_at = "waiting", None, None
     s.add(t)
@@ -435,9 +430,7 @@ def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetim
     """Service ended (办结), with an outcome."""
     if outcome not in OUTCOMES:
         raise bad_request("bad_outcome", f"outcome must be one of: {', '.join(OUTCOMES)}")
-    _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    t = _current(s, counter)
+    counter, t = _at_hand(s, counter_no, actor)
     t.status, t.outcome, t.finished_at = "finished", outcome, now
     s.add(t)
     _release(s, counter, now)
