@@ -23,7 +23,7 @@ from clerk_console.central import auth, queue
 from clerk_console.central.db import database_url, make_engine, meta, now, server_secret
 from clerk_console.central.errors import PlatformError, unauthorized
 from clerk_console.central.feed import latest_cursor, read_changes
-from clerk_console.central.models import CatalogRecord, TicketRow
+from clerk_console.central.models import CatalogRecord
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig
@@ -49,6 +49,13 @@ class TicketIn(_In):
     appointment_at: datetime | None = None
 
 
+Outcome = Literal["accepted", "supplement", "rejected", "consulted", "delivered", "other"]
+
+
+class CallNextIn(_In):
+    finish: Outcome | None = None
+
+
 class CallIn(_In):
     number: str = Field(pattern=r"^[A-Za-z]\d{3,4}$")
 
@@ -59,7 +66,7 @@ class TargetIn(_In):
 
 
 class FinishIn(_In):
-    outcome: Literal["accepted", "supplement", "rejected", "consulted", "delivered", "other"]
+    outcome: Outcome
 
 
 class StatusIn(_In):
@@ -180,12 +187,21 @@ def create_app(
         with Session(engine) as s:
             return auth.actor_for(s, token_of(credentials), clock())
 
+    async def token(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> str:
+        return token_of(credentials)
+
     def counter_op(
-        number: int, op: Callable[[Session, int, Actor, datetime], TicketRow], who: Actor
+        number: int, op: Callable[[Session, int, Actor, datetime], Any], token: str
     ) -> dict[str, Any]:
-        auth.require(who, *COUNTER_ROLES)
+        # The login is checked in the operation's own transaction: a counter's calls are the
+        # hall's hot path, and one connection and one thread hop per request is the budget.
+        stamp = clock()
         with tx() as s:
-            return queue.ticket_view(op(s, number, who, clock()))
+            who = auth.actor_for(s, token, stamp)
+            auth.require(who, *COUNTER_ROLES)
+            return queue.ticket_view(op(s, number, who, stamp))
 
     # --- public ---------------------------------------------------------------------
 
@@ -356,60 +372,69 @@ def create_app(
     # --- counters -------------------------------------------------------------------
 
     @app.post("/counters/{number}/call-next", response_model=TicketOut, responses=ERRORS)
-    def call_next(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
-        """Call the next ticket for this counter (one atomic claim)."""
-        return counter_op(number, lambda s, n, a, t: queue.call_next(s, n, a, t, rules), who)
+    def call_next(
+        number: int, body: CallNextIn | None = None, key: str = Depends(token)
+    ) -> dict[str, Any]:
+        """Call the next ticket for this counter (one atomic claim). With `finish`, the
+        ticket at hand is finished with that outcome first, in the same transaction; when
+        nothing is waiting, neither happens (409)."""
+        outcome = body.finish if body else None
+        return counter_op(
+            number,
+            lambda s, n, a, t: queue.call_next(s, n, a, t, rules, finish=outcome),
+            key,
+        )
 
     @app.post("/counters/{number}/call", response_model=TicketOut, responses=ERRORS)
-    def call(number: int, body: CallIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def call(number: int, body: CallIn, key: str = Depends(token)) -> dict[str, Any]:
         """Call one ticket by number (a waiting one, or one parked here)."""
         return counter_op(
-            number, lambda s, n, a, t: queue.call_ticket(s, n, body.number.upper(), a, t), who
+            number, lambda s, n, a, t: queue.call_ticket(s, n, body.number.upper(), a, t), key
         )
 
     @app.post("/counters/{number}/recall", response_model=TicketOut, responses=ERRORS)
-    def recall(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def recall(number: int, key: str = Depends(token)) -> dict[str, Any]:
         """Announce the ticket at hand again."""
-        return counter_op(number, queue.recall, who)
+        return counter_op(number, queue.recall, key)
 
     @app.post("/counters/{number}/serve", response_model=TicketOut, responses=ERRORS)
-    def serve(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def serve(number: int, key: str = Depends(token)) -> dict[str, Any]:
         """The applicant is at the counter: service starts."""
-        return counter_op(number, queue.serve, who)
+        return counter_op(number, queue.serve, key)
 
     @app.post("/counters/{number}/no-show", response_model=TicketOut, responses=ERRORS)
-    def no_show(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def no_show(number: int, key: str = Depends(token)) -> dict[str, Any]:
         """The called applicant did not come."""
-        return counter_op(number, queue.no_show, who)
+        return counter_op(number, queue.no_show, key)
 
     @app.post("/counters/{number}/requeue", response_model=TicketOut, responses=ERRORS)
-    def requeue(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def requeue(number: int, key: str = Depends(token)) -> dict[str, Any]:
         """Put the ticket at hand back into its line."""
-        return counter_op(number, queue.requeue, who)
+        return counter_op(number, queue.requeue, key)
 
     @app.post("/counters/{number}/park", response_model=TicketOut, responses=ERRORS)
-    def park(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def park(number: int, key: str = Depends(token)) -> dict[str, Any]:
         """Hold the ticket at hand aside, to call it back later."""
-        return counter_op(number, queue.park, who)
+        return counter_op(number, queue.park, key)
 
     @app.post("/counters/{number}/transfer", response_model=TicketOut, responses=ERRORS)
-    def transfer(number: int, body: TargetIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def transfer(number: int, body: TargetIn, key: str = Depends(token)) -> dict[str, Any]:
         """Send the ticket at hand to another line or counter."""
         return counter_op(
             number,
             lambda s, n, a, t: queue.transfer(s, n, a, t, line=body.line, to_counter=body.counter),
-            who,
+            key,
         )
 
     @app.post("/counters/{number}/finish", response_model=TicketOut, responses=ERRORS)
-    def finish(number: int, body: FinishIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def finish(number: int, body: FinishIn, key: str = Depends(token)) -> dict[str, Any]:
         """Finish the ticket at hand with an outcome."""
-        return counter_op(number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), who)
+        return counter_op(number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), key)
 
     @app.post("/counters/{number}/walk-in", response_model=TicketOut, responses=ERRORS)
-    def walk_in(number: int, body: WalkInIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def walk_in(number: int, body: WalkInIn, key: str = Depends(token)) -> dict[str, Any]:
         """Serve someone without a ticket."""
-        return counter_op(number, lambda s, n, a, t: queue.walk_in(s, n, body.line, a, t), who)
+        return counter_op(number, lambda s, n, a, t: queue.walk_in(s, n, body.line, a, t), key)
 
     @app.post("/counters/{number}/status", response_model=CounterOut, responses=ERRORS)
     def status(number: int, body: StatusIn, who: Actor = Depends(actor)) -> dict[str, Any]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, delete, select
 
 from clerk_console.central.errors import conflict, forbidden, unauthorized
-from clerk_console.central.models import StaffRow, TokenRow
+from clerk_console.central.models import CentralModel, StaffRow, TokenRow
 from clerk_console.central.queue import (
     Actor,
     _counter_changed,
@@ -99,17 +101,30 @@ def count_failure(s: Session, username: str, now: datetime) -> None:
     s.add(staff)
 
 
+_TOKEN = CentralModel.metadata.tables["auth_token"]
+_STAFF = CentralModel.metadata.tables["staff"]
+# One indexed join, built once: every request of a counter starts here.
+_WHO = (
+    sql_select(
+        _TOKEN.c.expires_at,
+        _TOKEN.c.counter,
+        _STAFF.c.username,
+        _STAFF.c.role,
+        _STAFF.c.department,
+    )
+    .join_from(_TOKEN, _STAFF, _TOKEN.c.username == _STAFF.c.username)
+    .where(_TOKEN.c.token_hash == bindparam("digest"))
+)
+
+
 def actor_for(s: Session, token: str, now: datetime) -> Actor:
     """Who a bearer token belongs to, or 401."""
-    row = s.get(TokenRow, token_digest(token))
+    row = s.execute(_WHO, {"digest": token_digest(token)}).first()
     if row is None:
         raise unauthorized("not_logged_in", "log in first")
     if aware(row.expires_at) <= now:
         raise unauthorized("login_expired", "the login has expired; log in again")
-    staff = s.get(StaffRow, row.username)
-    if staff is None:
-        raise unauthorized("not_logged_in", "log in first")
-    return Actor(staff.username, staff.role, staff.department, row.counter)
+    return Actor(row.username, row.role, row.department, row.counter)
 
 
 def logout(s: Session, token: str, actor: Actor, now: datetime) -> None:

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.models import (
+    CentralModel,
     ChangeRow,
     CounterRow,
-    LineDayCounter,
     LineRow,
-    TicketEvent,
     TicketRow,
 )
 from clerk_console.domain.queue import estimated_wait, format_ticket, parse_ticket
@@ -61,7 +61,7 @@ class QueueRules:
     average_service: timedelta = timedelta(minutes=8)
 
 
-def ticket_view(t: TicketRow) -> dict[str, Any]:
+def ticket_view(t: TicketRow | Row[Any]) -> dict[str, Any]:
     """A ticket as the API and the feed show it."""
     return {
         "id": t.id,
@@ -82,7 +82,7 @@ def ticket_view(t: TicketRow) -> dict[str, Any]:
     }
 
 
-def counter_view(c: CounterRow) -> dict[str, Any]:
+def counter_view(c: CounterRow | Row[Any]) -> dict[str, Any]:
     """A counter as the API and the feed show it."""
     return {
         "number": c.number,
@@ -97,29 +97,11 @@ def counter_view(c: CounterRow) -> dict[str, Any]:
 
 def emit(s: Session, topic: str, payload: dict[str, Any], now: datetime) -> None:
     """Add a change to the feed, in the same transaction as the change itself."""
-    s.add(ChangeRow(at=now, topic=topic, payload_json=json.dumps(payload, ensure_ascii=False)))
+    s.add(ChangeRow(at=now, topic=topic, payload_json=_json(payload)))
 
 
-def _record(
-    s: Session,
-    t: TicketRow,
-    kind: str,
-    actor: Actor | None,
-    now: datetime,
-    counter: int | None = None,
-    **detail: Any,
-) -> None:
-    s.add(
-        TicketEvent(
-            ticket_id=t.id or 0,
-            at=now,
-            kind=kind,
-            counter=counter if counter is not None else (actor.counter if actor else None),
-            username=actor.username if actor else None,
-            detail_json=json.dumps(detail, ensure_ascii=False, default=str),
-        )
-    )
-    emit(s, "ticket", {"event": kind, "ticket": ticket_view(t)}, now)
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _counter_changed(s: Session, c: CounterRow, now: datetime) -> None:
@@ -128,7 +110,65 @@ def _counter_changed(s: Session, c: CounterRow, now: datetime) -> None:
     emit(s, "counter", counter_view(c), now)
 
 
+def _write(
+    s: Session,
+    now: datetime,
+    t: Row[Any],
+    kind: str,
+    actor: Actor | None,
+    counter_no: int | None = None,
+    *,
+    counter: Row[Any] | None = None,
+    at_hand: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record a ticket's change: its event and its feed row, and, when `counter` is given,
+    that counter's new ticket at hand (`at_hand`) with the counter's feed row.
+
+    On PostgreSQL this is one statement (data-modifying CTEs): calling and finishing are
+    the hall's hot path, and each round trip to the database costs more than the SQL."""
+    where = counter_no if counter_no is not None else (actor.counter if actor else None)
+    writes: list[Any] = [
+        insert(TICKET_EVENT).values(
+            ticket_id=t.id,
+            at=now,
+            kind=kind,
+            counter=where,
+            username=actor.username if actor else None,
+            detail_json=_json(detail or {}),
+        )
+    ]
+    feed: list[dict[str, Any]] = []
+    if counter is not None:
+        writes.append(
+            update(COUNTER)
+            .where(COUNTER.c.number == counter.number)
+            .values(current_ticket=at_hand, updated_at=now)
+        )
+        view = counter_view(counter) | {"current_ticket": at_hand, "updated_at": _iso(now)}
+        feed.append({"at": now, "topic": "counter", "payload_json": _json(view)})
+    event = {"event": kind, "ticket": ticket_view(t)}
+    feed.append({"at": now, "topic": "ticket", "payload_json": _json(event)})
+    changes = insert(CHANGE).values(feed)
+    if s.get_bind().dialect.name == "postgresql":
+        for i, write in enumerate(writes):
+            changes = changes.add_cte(write.cte(f"w{i}"))
+        s.execute(changes)
+    else:
+        for write in [*writes, changes]:
+            s.execute(write)
+
+
 # --- lookups ----------------------------------------------------------------------------
+
+TICKET = CentralModel.metadata.tables["ticket"]
+COUNTER = CentralModel.metadata.tables["counter"]
+TICKET_EVENT = CentralModel.metadata.tables["ticket_event"]
+CHANGE = CentralModel.metadata.tables["change"]
+
+# Built once: the hot path should not rebuild the same statement on every call.
+_LOCK_COUNTER = sql_select(COUNTER).where(COUNTER.c.number == bindparam("number")).with_for_update()
+_TICKET_BY_ID = sql_select(TICKET).where(TICKET.c.id == bindparam("id"))
 
 
 def get_line(s: Session, prefix: str) -> LineRow:
@@ -150,19 +190,33 @@ def get_counter(s: Session, number: int, lock: bool = False) -> CounterRow:
     return counter
 
 
-def find_ticket(s: Session, number: str, day: date, lock: bool = False) -> TicketRow:
+def _lock_counter(s: Session, number: int) -> Row[Any]:
+    """The counter's row, locked until the transaction ends, or 404."""
+    counter = s.execute(_LOCK_COUNTER, {"number": number}).first()
+    if counter is None:
+        raise not_found("unknown_counter", f"no counter {number}")
+    return counter
+
+
+def find_ticket(s: Session, number: str, day: date, lock: bool = False) -> Row[Any]:
     """Today's ticket with this number (B017), or 404."""
     parsed = parse_ticket(number)
     if parsed is None:
         raise bad_request("bad_ticket_number", f"{number!r} is not a ticket number like B017")
     canonical = format_ticket(*parsed)  # b17 / B0017 -> B017
-    query = select(TicketRow).where(TicketRow.number == canonical, TicketRow.day == day)
+    query = sql_select(TICKET).where(TICKET.c.number == canonical, TICKET.c.day == day)
     if lock:
         query = query.with_for_update()
-    ticket = s.exec(query).first()
+    ticket = s.execute(query).first()
     if ticket is None:
         raise not_found("unknown_ticket", f"no ticket {number} today")
     return ticket
+
+
+def _set(s: Session, ticket_id: int, **values: Any) -> Row[Any]:
+    """Change a ticket; its row as it now is."""
+    statement = update(TICKET).where(TICKET.c.id == ticket_id).values(**values)
+    return s.execute(statement.returning(*TICKET.c)).one()
 
 
 def _own_counter(actor: Actor, number: int) -> None:
@@ -173,22 +227,17 @@ def _own_counter(actor: Actor, number: int) -> None:
         raise forbidden("not_your_counter", f"you are logged in to counter {actor.counter}")
 
 
-def _current(s: Session, counter: CounterRow) -> TicketRow:
-    if counter.current_ticket is None:
-        raise conflict("no_current_ticket", f"counter {counter.number} has no ticket at hand")
-    ticket = s.get(TicketRow, counter.current_ticket)
-    assert ticket is not None
-    return ticket
-
-
-def _at_hand(s: Session, counter_no: int, actor: Actor) -> tuple[CounterRow, TicketRow]:
-    """The actor's counter, locked, and the ticket at hand there (or 409)."""
+def _at_hand(s: Session, counter_no: int, actor: Actor) -> tuple[Row[Any], Row[Any]]:
+    """The actor's counter, locked, and the ticket at hand there (or 409). The counter's
+    lock guards its ticket: no other request changes a ticket at hand."""
     _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
-    return counter, _current(s, counter)
+    counter = _lock_counter(s, counter_no)
+    if counter.current_ticket is None:
+        raise conflict("no_current_ticket", f"counter {counter_no} has no ticket at hand")
+    return counter, s.execute(_TICKET_BY_ID, {"id": counter.current_ticket}).one()
 
 
-def _ready_to_call(counter: CounterRow) -> None:
+def _ready_to_call(counter: Row[Any]) -> None:
     if counter.status != "open":
         raise conflict(f"counter_{counter.status}", f"counter {counter.number} is {counter.status}")
     if counter.current_ticket is not None:
@@ -203,10 +252,10 @@ def _ready_to_call(counter: CounterRow) -> None:
 def _next_number(s: Session, line: str, day: date) -> int:
     """Take the next number of a line for a day from its counter row, in this transaction."""
     dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LineDayCounter.__table__  # type: ignore[attr-defined]
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = CentralModel.metadata.tables["line_day_counter"]
     statement = (
-        insert(table)
+        insert_(table)
         .values(line=line, day=day, last=1)
         .on_conflict_do_update(index_elements=["line", "day"], set_={"last": table.c.last + 1})
         .returning(table.c.last)
@@ -223,7 +272,8 @@ def issue_ticket(
     *,
     priority: bool = False,
     appointment_at: datetime | None = None,
-) -> TicketRow:
+    walk_in: bool = False,
+) -> Row[Any]:
     """A new ticket in `line`, numbered from the line's counter row for today."""
     get_line(s, line)
     late = False
@@ -231,165 +281,179 @@ def issue_ticket(
         appointment_at, late = None, True  # too late for the booking: queue as usual
     day = now.date()
     seq = _next_number(s, line, day)
-    ticket = TicketRow(
+    statement = insert(TICKET).values(
         number=format_ticket(line, seq),
         line=line,
         day=day,
         seq=seq,
+        status="waiting",
         priority=priority,
         appointment_at=appointment_at,
         issued_at=now,
+        recalls=0,
+        walk_in=walk_in,
     )
-    s.add(ticket)
-    s.flush()
-    _record(s, ticket, "issued", actor, now, priority=priority, appointment_late=late)
+    ticket = s.execute(statement.returning(*TICKET.c)).one()
+    _write(s, now, ticket, "issued", actor, detail={"priority": priority, "appointment_late": late})
     return ticket
 
 
 # --- calling ------------------------------------------------------------------------------
 
 
+def _called(counter_no: int, actor: Actor, now: datetime) -> dict[str, Any]:
+    """What a ticket becomes when a counter calls it."""
+    return {
+        "status": "called",
+        "counter": counter_no,
+        "served_by": actor.username,
+        "called_at": now,
+        "target_counter": None,
+    }
+
+
 def call_next(
-    s: Session, counter_no: int, actor: Actor, now: datetime, rules: QueueRules
-) -> TicketRow:
-    """Claim the next ticket for a counter: one atomic claim, never two counters for one."""
+    s: Session,
+    counter_no: int,
+    actor: Actor,
+    now: datetime,
+    rules: QueueRules,
+    *,
+    finish: str | None = None,
+) -> Row[Any]:
+    """Claim the next ticket for a counter: one atomic claim, never two counters for one.
+
+    With `finish` (an outcome), the ticket at hand is finished first, in the same
+    transaction: if nothing is waiting, neither happens."""
     _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
+    if finish is not None:
+        _finish(s, counter_no, finish, actor, now)
+    counter = _lock_counter(s, counter_no)
     _ready_to_call(counter)
     lines = counter.lines.split(",")
     waiting_here = and_(
-        col(TicketRow.day) == now.date(),
-        col(TicketRow.status) == "waiting",
-        or_(
-            col(TicketRow.target_counter).is_(None),
-            col(TicketRow.target_counter) == counter_no,
-        ),
+        TICKET.c.day == now.date(),
+        TICKET.c.status == "waiting",
+        or_(TICKET.c.target_counter.is_(None), TICKET.c.target_counter == counter_no),
     )
     # Two indexed steps instead of one sort of every waiting ticket: first the few urgent
     # tickets (green channel, due appointments) of the counter's lines, by line preference;
     # then each line in preference order, longest wait first. SKIP LOCKED lets counters
     # calling at the same moment pass each other's claims (PostgreSQL; SQLite serialises).
-    rank = case({line: i for i, line in enumerate(lines)}, value=TicketRow.line)
+    # Each step picks and takes its ticket in one UPDATE.
+    rank = case({line: i for i, line in enumerate(lines)}, value=TICKET.c.line)
     due_appointment = and_(
-        col(TicketRow.appointment_at).is_not(None),
-        col(TicketRow.appointment_at) <= now + rules.appointment_early,
+        TICKET.c.appointment_at.is_not(None),
+        TICKET.c.appointment_at <= now + rules.appointment_early,
     )
-    urgent = (
-        select(TicketRow)
-        .where(
-            waiting_here,
-            col(TicketRow.line).in_(lines),
-            or_(col(TicketRow.priority), due_appointment),
-        )
-        .order_by(rank, col(TicketRow.issued_at), col(TicketRow.id))
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    ticket = s.exec(urgent).first()
-    for line in lines if ticket is None else ():
-        in_line = (
-            select(TicketRow)
-            .where(waiting_here, TicketRow.line == line)
-            .order_by(col(TicketRow.issued_at), col(TicketRow.id))
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        ticket = s.exec(in_line).first()
+    steps = [
+        sql_select(TICKET.c.id)
+        .where(waiting_here, TICKET.c.line.in_(lines), or_(TICKET.c.priority, due_appointment))
+        .order_by(rank, TICKET.c.issued_at, TICKET.c.id)
+    ] + [
+        sql_select(TICKET.c.id)
+        .where(waiting_here, TICKET.c.line == line)
+        .order_by(TICKET.c.issued_at, TICKET.c.id)
+        for line in lines
+    ]
+    called = _called(counter_no, actor, now)
+    for step in steps:
+        pick = step.limit(1).with_for_update(skip_locked=True).scalar_subquery()
+        claim = update(TICKET).where(TICKET.c.id == pick).values(**called)
+        ticket = s.execute(claim.returning(*TICKET.c)).first()
         if ticket is not None:
-            break
-    if ticket is None:
-        raise conflict("nothing_waiting", f"no ticket waiting for counter {counter_no}")
-    return _hand_to(s, ticket, counter, actor, now, "called")
+            _write(s, now, ticket, "called", actor, counter_no, counter=counter, at_hand=ticket.id)
+            return ticket
+    raise conflict("nothing_waiting", f"no ticket waiting for counter {counter_no}")
 
 
 def _hand_to(
-    s: Session, t: TicketRow, counter: CounterRow, actor: Actor, now: datetime, kind: str
-) -> TicketRow:
-    t.status, t.counter, t.served_by, t.called_at = "called", counter.number, actor.username, now
-    t.target_counter = None
-    s.add(t)
-    counter.current_ticket = t.id
-    _counter_changed(s, counter, now)
-    _record(s, t, kind, actor, now, counter=counter.number)
+    s: Session, ticket_id: int, counter: Row[Any], actor: Actor, now: datetime, kind: str
+) -> Row[Any]:
+    t = _set(s, ticket_id, **_called(counter.number, actor, now))
+    _write(s, now, t, kind, actor, counter.number, counter=counter, at_hand=t.id)
     return t
 
 
-def call_ticket(s: Session, counter_no: int, number: str, actor: Actor, now: datetime) -> TicketRow:
+def call_ticket(s: Session, counter_no: int, number: str, actor: Actor, now: datetime) -> Row[Any]:
     """Call one waiting (or parked) ticket by number, if it is for this counter's lines."""
     _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
+    counter = _lock_counter(s, counter_no)
     _ready_to_call(counter)
     t = find_ticket(s, number, now.date(), lock=True)
     if t.line not in counter.lines.split(","):
         raise conflict("not_this_counters_line", f"{t.number} is not for counter {counter_no}")
     if t.status == "parked" and t.counter == counter_no:
-        return _hand_to(s, t, counter, actor, now, "called_back")
+        return _hand_to(s, t.id, counter, actor, now, "called_back")
     if t.status != "waiting":
         raise conflict("ticket_not_waiting", f"{t.number} is {t.status}")
     if t.target_counter is not None and t.target_counter != counter_no:
         raise conflict(
             "ticket_for_other_counter", f"{t.number} waits for counter {t.target_counter}"
         )
-    return _hand_to(s, t, counter, actor, now, "called")
+    return _hand_to(s, t.id, counter, actor, now, "called")
 
 
-def recall(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+def _must_be_called(t: Row[Any]) -> None:
+    if t.status != "called":
+        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
+
+
+def recall(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """Announce the ticket at hand again (counted)."""
     _counter, t = _at_hand(s, counter_no, actor)
-    if t.status != "called":
-        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
-    t.recalls += 1
-    s.add(t)
-    _record(s, t, "recalled", actor, now, counter=counter_no, recalls=t.recalls)
+    _must_be_called(t)
+    t = _set(s, t.id, recalls=t.recalls + 1)
+    _write(s, now, t, "recalled", actor, counter_no, detail={"recalls": t.recalls})
     return t
 
 
-def serve(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+def serve(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """The applicant has arrived at the counter: service starts."""
     _counter, t = _at_hand(s, counter_no, actor)
-    if t.status != "called":
-        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
-    t.status = "serving"
-    s.add(t)
-    _record(s, t, "serving", actor, now, counter=counter_no)
+    _must_be_called(t)
+    t = _set(s, t.id, status="serving")
+    _write(s, now, t, "serving", actor, counter_no)
     return t
 
 
-def _release(s: Session, counter: CounterRow, now: datetime) -> None:
-    counter.current_ticket = None
-    _counter_changed(s, counter, now)
+def _let_go(
+    s: Session,
+    counter: Row[Any],
+    t: Row[Any],
+    actor: Actor,
+    now: datetime,
+    kind: str,
+    values: dict[str, Any],
+    detail: dict[str, Any] | None = None,
+) -> Row[Any]:
+    """The ticket at hand leaves the counter (finished, gone, back in a line, parked)."""
+    t = _set(s, t.id, **values)
+    _write(s, now, t, kind, actor, counter.number, counter=counter, at_hand=None, detail=detail)
+    return t
 
 
-def no_show(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+_BACK_IN_LINE = {"status": "waiting", "counter": None, "called_at": None}
+
+
+def no_show(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """The called applicant did not come (过号)."""
     counter, t = _at_hand(s, counter_no, actor)
-    if t.status != "called":
-        raise conflict("ticket_not_called", f"{t.number} is {t.status}")
-    t.status, t.finished_at = "no_show", now
-    s.add(t)
-    _release(s, counter, now)
-    _record(s, t, "no_show", actor, now, counter=counter_no)
-    return t
+    _must_be_called(t)
+    gone = {"status": "no_show", "finished_at": now}
+    return _let_go(s, counter, t, actor, now, "no_show", gone)
 
 
-def requeue(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+def requeue(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """Put the ticket at hand back into its line, keeping its place (issue time)."""
     counter, t = _at_hand(s, counter_no, actor)
-    t.status, t.counter, t.called_at = "waiting", None, None
-    s.add(t)
-    _release(s, counter, now)
-    _record(s, t, "requeued", actor, now, counter=counter_no)
-    return t
+    return _let_go(s, counter, t, actor, now, "requeued", _BACK_IN_LINE)
 
 
-def park(s: Session, counter_no: int, actor: Actor, now: datetime) -> TicketRow:
+def park(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """Hold the ticket at hand aside (the applicant fetches a document); call it back later."""
     counter, t = _at_hand(s, counter_no, actor)
-    t.status = "parked"
-    s.add(t)
-    _release(s, counter, now)
-    _record(s, t, "parked", actor, now, counter=counter_no)
-    return t
+    return _let_go(s, counter, t, actor, now, "parked", {"status": "parked"})
 
 
 def transfer(
@@ -400,52 +464,48 @@ def transfer(
     *,
     line: str | None = None,
     to_counter: int | None = None,
-) -> TicketRow:
+) -> Row[Any]:
     """Send the ticket at hand to another line or counter; it keeps its issue time."""
     counter, t = _at_hand(s, counter_no, actor)
-    _retarget(s, t, line, to_counter)
-    t.status, t.counter, t.called_at = "waiting", None, None
-    s.add(t)
-    _release(s, counter, now)
-    _record(s, t, "transferred", actor, now, counter=counter_no, line=t.line, to_counter=to_counter)
-    return t
+    target = _retarget(s, t, line, to_counter)
+    detail = {"line": target["line"], "to_counter": to_counter}
+    return _let_go(s, counter, t, actor, now, "transferred", _BACK_IN_LINE | target, detail)
 
 
-def _retarget(s: Session, t: TicketRow, line: str | None, to_counter: int | None) -> None:
+def _retarget(s: Session, t: Row[Any], line: str | None, to_counter: int | None) -> dict[str, Any]:
+    """Where a moved ticket now waits: its line and the one counter that may call it."""
     if (line is None) == (to_counter is None):
         raise bad_request("transfer_target", "give either a line or a counter")
     if line is not None:
         get_line(s, line)
-        t.line, t.target_counter = line, None
-    else:
-        assert to_counter is not None
-        target = get_counter(s, to_counter)
-        if t.line not in target.lines.split(","):
-            # The counter does not serve the ticket's line: move it to the counter's first.
-            t.line = target.lines.split(",")[0]
-        t.target_counter = to_counter
+        return {"line": line, "target_counter": None}
+    assert to_counter is not None
+    served = get_counter(s, to_counter).lines.split(",")
+    # A counter that does not serve the ticket's line gets it in its first line.
+    return {"line": t.line if t.line in served else served[0], "target_counter": to_counter}
 
 
-def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> TicketRow:
+def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> Row[Any]:
     """Service ended (办结), with an outcome."""
+    _own_counter(actor, counter_no)
+    return _finish(s, counter_no, outcome, actor, now)
+
+
+def _finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> Row[Any]:
     if outcome not in OUTCOMES:
         raise bad_request("bad_outcome", f"outcome must be one of: {', '.join(OUTCOMES)}")
     counter, t = _at_hand(s, counter_no, actor)
-    t.status, t.outcome, t.finished_at = "finished", outcome, now
-    s.add(t)
-    _release(s, counter, now)
-    _record(s, t, "finished", actor, now, counter=counter_no, outcome=outcome)
-    return t
+    done = {"status": "finished", "outcome": outcome, "finished_at": now}
+    return _let_go(s, counter, t, actor, now, "finished", done, {"outcome": outcome})
 
 
-def walk_in(s: Session, counter_no: int, line: str, actor: Actor, now: datetime) -> TicketRow:
+def walk_in(s: Session, counter_no: int, line: str, actor: Actor, now: datetime) -> Row[Any]:
     """Serve someone who has no ticket: a ticket is made and is at once at this counter."""
     _own_counter(actor, counter_no)
-    counter = get_counter(s, counter_no, lock=True)
+    counter = _lock_counter(s, counter_no)
     _ready_to_call(counter)
-    ticket = issue_ticket(s, line, actor, now, QueueRules())
-    ticket.walk_in = True
-    return _hand_to(s, ticket, counter, actor, now, "called")
+    ticket = issue_ticket(s, line, actor, now, QueueRules(), walk_in=True)
+    return _hand_to(s, ticket.id, counter, actor, now, "called")
 
 
 def move_ticket(
@@ -456,14 +516,13 @@ def move_ticket(
     *,
     line: str | None = None,
     to_counter: int | None = None,
-) -> TicketRow:
+) -> Row[Any]:
     """A supervisor moves a waiting ticket to another line or counter (recorded)."""
     t = find_ticket(s, number, now.date(), lock=True)
     if t.status != "waiting":
         raise conflict("ticket_not_waiting", f"{t.number} is {t.status}")
-    _retarget(s, t, line, to_counter)
-    s.add(t)
-    _record(s, t, "moved", actor, now, line=t.line, to_counter=to_counter)
+    t = _set(s, t.id, **_retarget(s, t, line, to_counter))
+    _write(s, now, t, "moved", actor, detail={"line": t.line, "to_counter": to_counter})
     return t
 
 
@@ -574,7 +633,7 @@ def _average_service(s: Session, day: date) -> timedelta | None:
     return timedelta(seconds=sum(spans) / len(spans)) if spans else None
 
 
-def waiting_ahead(s: Session, ticket: TicketRow) -> int:
+def waiting_ahead(s: Session, ticket: Row[Any]) -> int:
     """How many tickets of the same line wait before this one."""
     return int(
         s.exec(
