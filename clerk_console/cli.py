@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from clerk_console.config import (
+    CENTRAL_ENV_FILE,
     CentralConfig,
     ConfigError,
     ConsoleConfig,
@@ -238,11 +239,24 @@ def central_serve(config_path: Path | None) -> None:
 
     settings = load_central_settings(config_path)
     try:
-        app = create_app(settings)
+        app = create_app(settings)  # also checks the schema before any worker starts
     except RuntimeError as exc:
         click.echo(f"clerk-console: {exc}", err=True)
         sys.exit(1)
-    uvicorn.run(app, host=settings.host, port=settings.port)
+    if settings.workers == 1:
+        uvicorn.run(app, host=settings.host, port=settings.port, access_log=False)
+        return
+    app.state.engine.dispose()
+    if config_path is not None:  # each worker process reads the settings again
+        os.environ[CENTRAL_ENV_FILE] = str(config_path.resolve())
+    uvicorn.run(
+        "clerk_console.central.api:app_from_settings",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+    )
 
 
 @main.group()

@@ -164,6 +164,10 @@ class CentralConfig:
     """Address to listen on."""
     port: int = field(default=8765, metadata=_checked(_between(1, 65535)))
     """Port to listen on."""
+    workers: int = field(default=1, metadata=_checked(_between(1, 64)))
+    """Server processes (uvicorn workers); a busy hall on PostgreSQL wants one per core."""
+    pool_size: int = field(default=20, metadata=_checked(_between(1, 200)))
+    """Database connections kept per process (as many again may be opened at a peak)."""
     data_dir: str = ""
     """Where a SQLite database and uploaded files live; empty = the user data directory."""
     catalog_dir: str = ""

@@ -26,7 +26,7 @@ from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.models import CatalogRecord
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.security import PinHasher
-from clerk_console.config import CentralConfig
+from clerk_console.config import CentralConfig, load_central_config
 
 T = TypeVar("T")
 COUNTER_ROLES = ("clerk", "supervisor")
@@ -151,7 +151,7 @@ def create_app(
     hasher: PinHasher | None = None,
 ) -> FastAPI:
     """The platform as an ASGI application."""
-    engine = engine or make_engine(database_url(config))
+    engine = engine or make_engine(database_url(config), pool_size=config.pool_size)
     hasher = hasher or PinHasher(server_secret(config))
     rules = QueueRules(
         appointment_early=timedelta(minutes=config.appointment_early_minutes),
@@ -454,3 +454,11 @@ def create_app(
         return {"counter": number, "released": holder}
 
     return app
+
+
+def app_from_settings() -> FastAPI:
+    """The app of one worker process, from the settings file and variables (uvicorn calls
+    this in each worker of `central serve` when `workers` > 1)."""
+    settings = load_central_config().config
+    assert isinstance(settings, CentralConfig)
+    return create_app(settings)

@@ -64,7 +64,9 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip on every request. After a database restart, the
+    # first request on each stale connection fails and SQLAlchemy then renews the pool.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def is_postgres(engine: Engine) -> bool:

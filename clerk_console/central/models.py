@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+URGENT = "priority OR appointment_at IS NOT NULL"
+"""Tickets that may jump their line (the partial index's condition; calls spell it alike)."""
 
 
 class CentralModel(SQLModel, registry=registry()):
@@ -105,7 +108,16 @@ class TicketRow(CentralModel, table=True):
         UniqueConstraint("day", "number"),
         # Calling takes the oldest waiting ticket of a line: this index answers it directly.
         Index("ix_ticket_waiting", "day", "status", "line", "issued_at", "id"),
-        Index("ix_ticket_urgent", "day", "status", "priority"),
+        # The few urgent tickets (green channel, appointments), for the first step of a call.
+        Index(
+            "ix_ticket_urgent",
+            "day",
+            "status",
+            "line",
+            "issued_at",
+            postgresql_where=text(URGENT),
+            sqlite_where=text(URGENT),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, update
+from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, text, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session, col, select
 
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
@@ -110,6 +113,22 @@ def _counter_changed(s: Session, c: CounterRow, now: datetime) -> None:
     emit(s, "counter", counter_view(c), now)
 
 
+_EVENT_SQL = (
+    "INSERT INTO ticket_event (ticket_id, at, kind, counter, username, detail_json)"
+    " VALUES (:ticket_id, :at, :kind, :counter, :username, :detail_json)"
+)
+_FEED_SQL = "INSERT INTO change (at, topic, payload_json) VALUES (:at, 'ticket', :ticket_feed)"
+_COUNTER_SQL = (
+    "UPDATE counter SET current_ticket = :at_hand, updated_at = :at WHERE number = :number"
+)
+# PostgreSQL: the event, the counter and both feed rows in one statement (data-modifying
+# CTEs), as plain text, which SQLAlchemy caches without rebuilding it.
+_PG_WRITE = text(f"WITH e AS ({_EVENT_SQL}) {_FEED_SQL}")
+_PG_WRITE_WITH_COUNTER = text(
+    f"WITH e AS ({_EVENT_SQL}), c AS ({_COUNTER_SQL}) {_FEED_SQL}, (:at, 'counter', :counter_feed)"
+)
+
+
 def _write(
     s: Session,
     now: datetime,
@@ -125,38 +144,38 @@ def _write(
     """Record a ticket's change: its event and its feed row, and, when `counter` is given,
     that counter's new ticket at hand (`at_hand`) with the counter's feed row.
 
-    On PostgreSQL this is one statement (data-modifying CTEs): calling and finishing are
-    the hall's hot path, and each round trip to the database costs more than the SQL."""
-    where = counter_no if counter_no is not None else (actor.counter if actor else None)
-    writes: list[Any] = [
-        insert(TICKET_EVENT).values(
-            ticket_id=t.id,
-            at=now,
-            kind=kind,
-            counter=where,
-            username=actor.username if actor else None,
-            detail_json=_json(detail or {}),
-        )
-    ]
-    feed: list[dict[str, Any]] = []
+    On PostgreSQL this is one statement: calling and finishing are the hall's hot path, and
+    each round trip to the database costs more than the SQL."""
+    values: dict[str, Any] = {
+        "ticket_id": t.id,
+        "at": now,
+        "kind": kind,
+        "counter": counter_no if counter_no is not None else (actor.counter if actor else None),
+        "username": actor.username if actor else None,
+        "detail_json": _json(detail or {}),
+        "ticket_feed": _json({"event": kind, "ticket": ticket_view(t)}),
+    }
     if counter is not None:
-        writes.append(
+        view = counter_view(counter) | {"current_ticket": at_hand, "updated_at": _iso(now)}
+        values |= {"number": counter.number, "at_hand": at_hand, "counter_feed": _json(view)}
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(_PG_WRITE if counter is None else _PG_WRITE_WITH_COUNTER, values)
+        return
+    # SQLite is in-process: separate statements cost little, and its datetimes need the
+    # column types' conversion.
+    s.execute(insert(TICKET_EVENT).values({k: values[k] for k in _EVENT_COLUMNS}))
+    feed = [{"at": now, "topic": "ticket", "payload_json": values["ticket_feed"]}]
+    if counter is not None:
+        s.execute(
             update(COUNTER)
             .where(COUNTER.c.number == counter.number)
             .values(current_ticket=at_hand, updated_at=now)
         )
-        view = counter_view(counter) | {"current_ticket": at_hand, "updated_at": _iso(now)}
-        feed.append({"at": now, "topic": "counter", "payload_json": _json(view)})
-    event = {"event": kind, "ticket": ticket_view(t)}
-    feed.append({"at": now, "topic": "ticket", "payload_json": _json(event)})
-    changes = insert(CHANGE).values(feed)
-    if s.get_bind().dialect.name == "postgresql":
-        for i, write in enumerate(writes):
-            changes = changes.add_cte(write.cte(f"w{i}"))
-        s.execute(changes)
-    else:
-        for write in [*writes, changes]:
-            s.execute(write)
+        feed.append({"at": now, "topic": "counter", "payload_json": values["counter_feed"]})
+    s.execute(insert(CHANGE), feed)
+
+
+_EVENT_COLUMNS = ("ticket_id", "at", "kind", "counter", "username", "detail_json")
 
 
 # --- lookups ----------------------------------------------------------------------------
@@ -215,8 +234,20 @@ def find_ticket(s: Session, number: str, day: date, lock: bool = False) -> Row[A
 
 def _set(s: Session, ticket_id: int, **values: Any) -> Row[Any]:
     """Change a ticket; its row as it now is."""
-    statement = update(TICKET).where(TICKET.c.id == ticket_id).values(**values)
-    return s.execute(statement.returning(*TICKET.c)).one()
+    statement = _update_ticket(tuple(sorted(values)))
+    params = {f"new_{name}": value for name, value in values.items()}
+    return s.execute(statement, {"ticket_id": ticket_id, **params}).one()
+
+
+@cache
+def _update_ticket(columns: tuple[str, ...]) -> UpdateBase:
+    # Built once per set of columns: building a statement costs more than running it.
+    return (
+        update(TICKET)
+        .where(TICKET.c.id == bindparam("ticket_id"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+        .returning(*TICKET.c)
+    )
 
 
 def _own_counter(actor: Actor, number: int) -> None:
@@ -227,14 +258,24 @@ def _own_counter(actor: Actor, number: int) -> None:
         raise forbidden("not_your_counter", f"you are logged in to counter {actor.counter}")
 
 
+def _holding(counter: Row[Any]) -> int:
+    """The id of the ticket at hand at a locked counter (or 409). The counter's lock guards
+    its ticket: no other request changes a ticket at hand."""
+    if counter.current_ticket is None:
+        raise conflict("no_current_ticket", f"counter {counter.number} has no ticket at hand")
+    return int(counter.current_ticket)
+
+
 def _at_hand(s: Session, counter_no: int, actor: Actor) -> tuple[Row[Any], Row[Any]]:
-    """The actor's counter, locked, and the ticket at hand there (or 409). The counter's
-    lock guards its ticket: no other request changes a ticket at hand."""
+    """The actor's counter, locked, and the ticket at hand there (or 409)."""
     _own_counter(actor, counter_no)
     counter = _lock_counter(s, counter_no)
-    if counter.current_ticket is None:
-        raise conflict("no_current_ticket", f"counter {counter_no} has no ticket at hand")
-    return counter, s.execute(_TICKET_BY_ID, {"id": counter.current_ticket}).one()
+    return counter, s.execute(_TICKET_BY_ID, {"id": _holding(counter)}).one()
+
+
+def _replace(row: Row[Any], **changes: Any) -> Row[Any]:
+    """A row as it is after `changes`, without reading it again."""
+    return cast(Row[Any], SimpleNamespace(**(row._asdict() | changes)))
 
 
 def _ready_to_call(counter: Row[Any]) -> None:
@@ -326,29 +367,49 @@ def call_next(
     With `finish` (an outcome), the ticket at hand is finished first, in the same
     transaction: if nothing is waiting, neither happens."""
     _own_counter(actor, counter_no)
-    if finish is not None:
-        _finish(s, counter_no, finish, actor, now)
     counter = _lock_counter(s, counter_no)
+    if finish is not None:
+        _finish(s, counter, finish, actor, now)
+        counter = _replace(counter, current_ticket=None)
     _ready_to_call(counter)
-    lines = counter.lines.split(",")
+    values = {
+        "today": now.date(),
+        "due_before": now + rules.appointment_early,
+        "counter_no": counter_no,
+        "username": actor.username,
+        "now": now,
+    }
+    ticket = s.execute(_claim(tuple(counter.lines.split(","))), values).first()
+    if ticket is not None:
+        _write(s, now, ticket, "called", actor, counter_no, counter=counter, at_hand=ticket.id)
+        return ticket
+    raise conflict("nothing_waiting", f"no ticket waiting for counter {counter_no}")
+
+
+@cache
+def _claim(lines: tuple[str, ...]) -> UpdateBase:
+    """The claim of a counter serving `lines` (most preferred first), built once.
+
+    Two indexed kinds of step instead of one sort of every waiting ticket: first the few
+    urgent tickets (green channel, due appointments) of the counter's lines, by line
+    preference; then each line in preference order, longest wait first. COALESCE runs the
+    steps in order and stops at the first that finds a ticket, so the claim is one UPDATE.
+    SKIP LOCKED lets counters calling at the same moment pass each other's claims
+    (PostgreSQL; SQLite serialises writers)."""
     waiting_here = and_(
-        TICKET.c.day == now.date(),
+        TICKET.c.day == bindparam("today"),
         TICKET.c.status == "waiting",
-        or_(TICKET.c.target_counter.is_(None), TICKET.c.target_counter == counter_no),
+        or_(TICKET.c.target_counter.is_(None), TICKET.c.target_counter == bindparam("counter_no")),
     )
-    # Two indexed steps instead of one sort of every waiting ticket: first the few urgent
-    # tickets (green channel, due appointments) of the counter's lines, by line preference;
-    # then each line in preference order, longest wait first. SKIP LOCKED lets counters
-    # calling at the same moment pass each other's claims (PostgreSQL; SQLite serialises).
-    # Each step picks and takes its ticket in one UPDATE.
     rank = case({line: i for i, line in enumerate(lines)}, value=TICKET.c.line)
-    due_appointment = and_(
-        TICKET.c.appointment_at.is_not(None),
-        TICKET.c.appointment_at <= now + rules.appointment_early,
+    urgent = and_(
+        # Spelt as the partial index ix_ticket_urgent is, so that the database uses it.
+        or_(TICKET.c.priority, TICKET.c.appointment_at.is_not(None)),
+        or_(TICKET.c.priority, TICKET.c.appointment_at <= bindparam("due_before")),
     )
     steps = [
         sql_select(TICKET.c.id)
-        .where(waiting_here, TICKET.c.line.in_(lines), or_(TICKET.c.priority, due_appointment))
+        .where(waiting_here, TICKET.c.line.in_(lines), urgent)
         .order_by(rank, TICKET.c.issued_at, TICKET.c.id)
     ] + [
         sql_select(TICKET.c.id)
@@ -356,15 +417,20 @@ def call_next(
         .order_by(TICKET.c.issued_at, TICKET.c.id)
         for line in lines
     ]
-    called = _called(counter_no, actor, now)
-    for step in steps:
-        pick = step.limit(1).with_for_update(skip_locked=True).scalar_subquery()
-        claim = update(TICKET).where(TICKET.c.id == pick).values(**called)
-        ticket = s.execute(claim.returning(*TICKET.c)).first()
-        if ticket is not None:
-            _write(s, now, ticket, "called", actor, counter_no, counter=counter, at_hand=ticket.id)
-            return ticket
-    raise conflict("nothing_waiting", f"no ticket waiting for counter {counter_no}")
+    picks = [step.limit(1).with_for_update(skip_locked=True).scalar_subquery() for step in steps]
+    called: dict[str, Any] = {
+        "status": "called",
+        "target_counter": None,
+        "counter": bindparam("counter_no"),
+        "served_by": bindparam("username"),
+        "called_at": bindparam("now"),
+    }  # as `_called` says
+    return (
+        update(TICKET)
+        .where(TICKET.c.id == func.coalesce(*picks))
+        .values(called)
+        .returning(*TICKET.c)
+    )
 
 
 def _hand_to(
@@ -420,7 +486,7 @@ def serve(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
 def _let_go(
     s: Session,
     counter: Row[Any],
-    t: Row[Any],
+    ticket_id: int,
     actor: Actor,
     now: datetime,
     kind: str,
@@ -428,7 +494,7 @@ def _let_go(
     detail: dict[str, Any] | None = None,
 ) -> Row[Any]:
     """The ticket at hand leaves the counter (finished, gone, back in a line, parked)."""
-    t = _set(s, t.id, **values)
+    t = _set(s, ticket_id, **values)
     _write(s, now, t, kind, actor, counter.number, counter=counter, at_hand=None, detail=detail)
     return t
 
@@ -441,19 +507,19 @@ def no_show(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any
     counter, t = _at_hand(s, counter_no, actor)
     _must_be_called(t)
     gone = {"status": "no_show", "finished_at": now}
-    return _let_go(s, counter, t, actor, now, "no_show", gone)
+    return _let_go(s, counter, t.id, actor, now, "no_show", gone)
 
 
 def requeue(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """Put the ticket at hand back into its line, keeping its place (issue time)."""
     counter, t = _at_hand(s, counter_no, actor)
-    return _let_go(s, counter, t, actor, now, "requeued", _BACK_IN_LINE)
+    return _let_go(s, counter, t.id, actor, now, "requeued", _BACK_IN_LINE)
 
 
 def park(s: Session, counter_no: int, actor: Actor, now: datetime) -> Row[Any]:
     """Hold the ticket at hand aside (the applicant fetches a document); call it back later."""
     counter, t = _at_hand(s, counter_no, actor)
-    return _let_go(s, counter, t, actor, now, "parked", {"status": "parked"})
+    return _let_go(s, counter, t.id, actor, now, "parked", {"status": "parked"})
 
 
 def transfer(
@@ -469,7 +535,7 @@ def transfer(
     counter, t = _at_hand(s, counter_no, actor)
     target = _retarget(s, t, line, to_counter)
     detail = {"line": target["line"], "to_counter": to_counter}
-    return _let_go(s, counter, t, actor, now, "transferred", _BACK_IN_LINE | target, detail)
+    return _let_go(s, counter, t.id, actor, now, "transferred", _BACK_IN_LINE | target, detail)
 
 
 def _retarget(s: Session, t: Row[Any], line: str | None, to_counter: int | None) -> dict[str, Any]:
@@ -488,15 +554,15 @@ def _retarget(s: Session, t: Row[Any], line: str | None, to_counter: int | None)
 def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> Row[Any]:
     """Service ended (办结), with an outcome."""
     _own_counter(actor, counter_no)
-    return _finish(s, counter_no, outcome, actor, now)
+    return _finish(s, _lock_counter(s, counter_no), outcome, actor, now)
 
 
-def _finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> Row[Any]:
+def _finish(s: Session, counter: Row[Any], outcome: str, actor: Actor, now: datetime) -> Row[Any]:
     if outcome not in OUTCOMES:
         raise bad_request("bad_outcome", f"outcome must be one of: {', '.join(OUTCOMES)}")
-    counter, t = _at_hand(s, counter_no, actor)
     done = {"status": "finished", "outcome": outcome, "finished_at": now}
-    return _let_go(s, counter, t, actor, now, "finished", done, {"outcome": outcome})
+    detail = {"outcome": outcome}
+    return _let_go(s, counter, _holding(counter), actor, now, "finished", done, detail)
 
 
 def walk_in(s: Session, counter_no: int, line: str, actor: Actor, now: datetime) -> Row[Any]:
