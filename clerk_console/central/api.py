@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -100,6 +100,31 @@ class IssuedOut(BaseModel):
     waiting_ahead: int
     estimated_wait_seconds: int
     hall_name: str
+
+
+class AppointmentIn(_In):
+    line: str = Field(pattern=r"^[A-Z]$")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    name: str = Field(default="", max_length=64)
+    mobile: str = Field(default="", max_length=20)
+
+
+class AppointmentOut(BaseModel):
+    code: str
+    line: str
+    day: str
+    starts_at: str
+    ends_at: str
+    name: str
+    mobile: str
+    status: str
+    ticket_id: int | None
+
+
+class CheckedInOut(IssuedOut):
+    appointment: AppointmentOut
+    on_time: bool
 
 
 class CounterOut(BaseModel):
@@ -328,6 +353,19 @@ def create_app(
 
     # --- tickets --------------------------------------------------------------------
 
+    def slip(s: Session, t: Any, stamp: datetime) -> dict[str, Any]:
+        """What the ticket slip says: people ahead and the estimated wait."""
+        ahead = queue.waiting_ahead(s, t)
+        view = queue.hall_view(s, stamp, rules)
+        line = next(item for item in view["lines"] if item["prefix"] == t.line)
+        per_ticket = line["estimated_wait_seconds"] / max(1, line["waiting"])
+        return {
+            "ticket": queue.ticket_view(t),
+            "waiting_ahead": ahead,
+            "estimated_wait_seconds": int(per_ticket * ahead),
+            "hall_name": meta(s, "hall_name"),
+        }
+
     @app.post("/tickets", response_model=IssuedOut, status_code=201, responses=ERRORS)
     def issue(body: TicketIn, who: Actor = Depends(actor)) -> dict[str, Any]:
         """Issue a ticket (kiosk, guide), with priority or an appointment time."""
@@ -343,17 +381,52 @@ def create_app(
                 priority=body.priority,
                 appointment_at=body.appointment_at,
             )
-            ahead = queue.waiting_ahead(s, t)
-            hall_name = meta(s, "hall_name")
-            view = queue.hall_view(s, stamp, rules)
-        line = next(item for item in view["lines"] if item["prefix"] == t.line)
-        per_ticket = line["estimated_wait_seconds"] / max(1, line["waiting"])
-        return {
-            "ticket": queue.ticket_view(t),
-            "waiting_ahead": ahead,
-            "estimated_wait_seconds": int(per_ticket * ahead),
-            "hall_name": hall_name,
-        }
+            return slip(s, t, stamp)
+
+    # --- appointments ---------------------------------------------------------------
+
+    @app.post("/appointments", response_model=AppointmentOut, status_code=201, responses=ERRORS)
+    def book(body: AppointmentIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """Book a time window in a line (a booking system, the guide or a supervisor); the
+        answer carries the booking code the applicant brings to the kiosk."""
+        auth.require(who, *ISSUE_ROLES)
+        with tx() as s:
+            booking = queue.book_appointment(
+                s,
+                body.line,
+                body.starts_at,
+                body.ends_at,
+                clock(),
+                name=body.name,
+                mobile=body.mobile,
+            )
+            return queue.appointment_view(booking)
+
+    @app.get("/appointments", response_model=list[AppointmentOut], responses=ERRORS)
+    def appointments(who: Actor = Depends(actor)) -> list[dict[str, Any]]:
+        """Today's bookings, earliest first."""
+        auth.require(who, *ISSUE_ROLES)
+        with Session(engine) as s:
+            return [queue.appointment_view(a) for a in queue.appointments_of(s, clock().date())]
+
+    @app.post(
+        "/appointments/{code}/check-in",
+        response_model=CheckedInOut,
+        status_code=201,
+        responses=ERRORS,
+    )
+    def check_in(code: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """The applicant has come (kiosk): issue the booking's ticket. Early is fine (it is
+        called first once the window is near); later than the window plus the allowed
+        lateness, it queues as an ordinary ticket (`on_time` false)."""
+        auth.require(who, *ISSUE_ROLES)
+        stamp = clock()
+        with tx() as s:
+            t, booking, on_time = queue.check_in(s, code, who, stamp, rules)
+            return slip(s, t, stamp) | {
+                "appointment": queue.appointment_view(booking),
+                "on_time": on_time,
+            }
 
     @app.get("/tickets/{number}", response_model=TicketOut, responses=ERRORS)
     def ticket(number: str, who: Actor = Depends(actor)) -> dict[str, Any]:

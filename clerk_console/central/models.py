@@ -138,6 +138,23 @@ class TicketRow(CentralModel, table=True):
     walk_in: bool = False
 
 
+class AppointmentRow(CentralModel, table=True):
+    """A booked time window in a line (网上预约); checking in at the kiosk issues its ticket."""
+
+    __tablename__ = "appointment"
+    code: str = Field(primary_key=True)  # what the applicant types or scans at the kiosk
+    line: str
+    day: date = Field(index=True)
+    starts_at: datetime = Field(sa_column=_tz())
+    ends_at: datetime = Field(sa_column=_tz())
+    name: str = ""
+    mobile: str = ""
+    status: str = "booked"  # booked | checked_in | cancelled
+    ticket_id: int | None = None
+    created_at: datetime = Field(sa_column=_tz())
+    checked_in_at: datetime | None = Field(default=None, sa_column=_tz_null())
+
+
 class TicketEvent(CentralModel, table=True):
     """One state change of a ticket, with when, where and by whom."""
 

@@ -8,6 +8,7 @@ request does not fit the current state.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -22,12 +23,14 @@ from sqlmodel import Session, col, select
 
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.models import (
+    AppointmentRow,
     CentralModel,
     ChangeRow,
     CounterRow,
     LineRow,
     TicketRow,
 )
+from clerk_console.domain.identifiers import check_mobile, mask_mobile
 from clerk_console.domain.queue import estimated_wait, format_ticket, parse_ticket
 
 OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
@@ -313,12 +316,16 @@ def issue_ticket(
     *,
     priority: bool = False,
     appointment_at: datetime | None = None,
+    on_time_until: datetime | None = None,
     walk_in: bool = False,
 ) -> Row[Any]:
-    """A new ticket in `line`, numbered from the line's counter row for today."""
+    """A new ticket in `line`, numbered from the line's counter row for today. A ticket with
+    an appointment is called first from a little before `appointment_at`; one that comes
+    later than `on_time_until` (the booked window's end; else the appointment time) plus the
+    allowed lateness queues as usual."""
     get_line(s, line)
     late = False
-    if appointment_at is not None and now > appointment_at + rules.appointment_late:
+    if appointment_at and now > (on_time_until or appointment_at) + rules.appointment_late:
         appointment_at, late = None, True  # too late for the booking: queue as usual
     day = now.date()
     seq = _next_number(s, line, day)
@@ -337,6 +344,97 @@ def issue_ticket(
     ticket = s.execute(statement.returning(*TICKET.c)).one()
     _write(s, now, ticket, "issued", actor, detail={"priority": priority, "appointment_late": late})
     return ticket
+
+
+# --- appointments -------------------------------------------------------------------------
+
+
+def appointment_view(a: AppointmentRow) -> dict[str, Any]:
+    """An appointment as the API shows it (the mobile masked)."""
+    return {
+        "code": a.code,
+        "line": a.line,
+        "day": a.day.isoformat(),
+        "starts_at": aware(a.starts_at).isoformat(),
+        "ends_at": aware(a.ends_at).isoformat(),
+        "name": a.name,
+        "mobile": mask_mobile(a.mobile) if a.mobile else "",
+        "status": a.status,
+        "ticket_id": a.ticket_id,
+    }
+
+
+def appointments_of(s: Session, day: date) -> list[AppointmentRow]:
+    """A day's bookings, earliest first."""
+    query = select(AppointmentRow).where(AppointmentRow.day == day)
+    return list(s.exec(query.order_by(col(AppointmentRow.starts_at), col(AppointmentRow.code))))
+
+
+def book_appointment(
+    s: Session,
+    line: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+    *,
+    name: str = "",
+    mobile: str = "",
+    code: str | None = None,
+) -> AppointmentRow:
+    """Book a time window in a line; the booking code is what the applicant brings."""
+    get_line(s, line)
+    if ends_at <= starts_at:
+        raise bad_request("appointment_window", "the window must end after it starts")
+    if ends_at < now:
+        raise bad_request("appointment_past", "the window is already over")
+    if mobile and not check_mobile(mobile).ok:
+        raise bad_request("bad_mobile", f"{mobile!r} is not a mobile number")
+    if code is not None and s.get(AppointmentRow, code) is not None:
+        raise conflict("appointment_exists", f"booking code {code} is taken")
+    while code is None:
+        candidate = f"{secrets.randbelow(10**8):08d}"  # 8 digits: typed at a kiosk, not guessed
+        if s.get(AppointmentRow, candidate) is None:
+            code = candidate
+    booking = AppointmentRow(
+        code=code,
+        line=line,
+        day=starts_at.astimezone(UTC).date(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        name=name,
+        mobile=mobile,
+        created_at=now,
+    )
+    s.add(booking)
+    s.flush()
+    emit(s, "appointment", {"event": "booked", "appointment": appointment_view(booking)}, now)
+    return booking
+
+
+def check_in(
+    s: Session, code: str, actor: Actor | None, now: datetime, rules: QueueRules
+) -> tuple[Row[Any], AppointmentRow, bool]:
+    """The applicant has come for a booking: its ticket, the booking, and whether they came
+    in time (early is fine: the ticket is called first once the window is near)."""
+    booking = s.exec(
+        select(AppointmentRow).where(AppointmentRow.code == code.strip()).with_for_update()
+    ).first()
+    if booking is None:
+        raise not_found("unknown_appointment", f"no booking with code {code}")
+    if booking.status == "checked_in":
+        raise conflict("already_checked_in", f"booking {code} has already been checked in")
+    if booking.status == "cancelled":
+        raise conflict("appointment_cancelled", f"booking {code} was cancelled")
+    if booking.day != now.date():
+        raise conflict("appointment_not_today", f"booking {code} is for {booking.day}")
+    starts_at, ends_at = aware(booking.starts_at), aware(booking.ends_at)
+    ticket = issue_ticket(
+        s, booking.line, actor, now, rules, appointment_at=starts_at, on_time_until=ends_at
+    )
+    booking.status, booking.ticket_id, booking.checked_in_at = "checked_in", ticket.id, now
+    s.add(booking)
+    emit(s, "appointment", {"event": "checked_in", "appointment": appointment_view(booking)}, now)
+    return ticket, booking, ticket.appointment_at is not None
 
 
 # --- calling ------------------------------------------------------------------------------

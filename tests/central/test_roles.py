@@ -16,12 +16,17 @@ LOGINS = {
 }
 COUNTER = {"clerk", "supervisor"}
 EVERYONE = set(LOGINS)
+ISSUERS = {"guide", "supervisor", "admin"}
+BOOKING = {"line": "B", "starts_at": "2026-11-23T10:00:00Z", "ends_at": "2026-11-23T10:30:00Z"}
 ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/auth/me", None, EVERYONE),
     ("GET", "/hall", None, {"supervisor", "admin"}),
-    ("POST", "/tickets", {"line": "B"}, {"guide", "supervisor", "admin"}),
+    ("POST", "/tickets", {"line": "B"}, ISSUERS),
     ("GET", "/tickets/B001", None, EVERYONE),
     ("POST", "/tickets/B001/move", {"line": "A"}, {"supervisor"}),
+    ("POST", "/appointments", BOOKING, ISSUERS),
+    ("GET", "/appointments", None, ISSUERS),
+    ("POST", "/appointments/00000000/check-in", None, ISSUERS),
     ("POST", "/counters/5/call-next", None, COUNTER),
     ("POST", "/counters/5/call", {"number": "B001"}, COUNTER),
     ("POST", "/counters/5/recall", None, COUNTER),
