@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,13 @@ def embedded_platform(settings: ConsoleConfig, clock: Callable[[], datetime] | N
     directory, created and seeded from the catalog on first start (an ASGI application).
     `clock` fixes the platform's time (tests)."""
     from clerk_console.central.api import create_app
-    from clerk_console.central.db import database_url, init_platform, make_engine, server_secret
+    from clerk_console.central.db import (
+        book_demo_appointments,
+        database_url,
+        init_platform,
+        make_engine,
+        server_secret,
+    )
     from clerk_console.central.security import PinHasher
 
     central = validate(
@@ -68,6 +74,7 @@ def embedded_platform(settings: ConsoleConfig, clock: Callable[[], datetime] | N
     hasher = PinHasher(server_secret(central, create=True))
     catalog_dir = Path(settings.catalog_dir) if settings.catalog_dir else None
     init_platform(engine, central, hasher, catalog_dir)
+    book_demo_appointments(engine, clock() if clock else datetime.now(UTC))
     if clock is None:
         return create_app(central, engine, hasher=hasher)
     return create_app(central, engine, clock=clock, hasher=hasher)

@@ -7,16 +7,17 @@ import json
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from clerk_console.catalog_files import CatalogFiles, load_catalog_and_hall, read_sources
 from clerk_console.central.models import (
+    AppointmentRow,
     CatalogRecord,
     CounterRow,
     LineRow,
@@ -133,6 +134,37 @@ def migrate(engine: Engine) -> bool:
         command.upgrade(cfg, "head")
         conn.commit()
     return created
+
+
+def demo_booking_codes(day: date) -> list[str]:
+    """Today's demo booking codes: the month and day, then 0001, 0002, 0003."""
+    return [f"{day:%m%d}{n:04d}" for n in (1, 2, 3)]
+
+
+def book_demo_appointments(engine: Engine, now: datetime) -> list[str]:
+    """Three bookings for today in the demo hall, made once a day, so that the kiosk's
+    check-in can be tried: one due now, one early (in an hour), one too late (an hour ago)."""
+    codes = demo_booking_codes(now.date())
+    with Session(engine) as s, s.begin():
+        if s.get(AppointmentRow, codes[0]) is not None:
+            return codes
+        lines = sorted(row.prefix for row in s.exec(select(LineRow)))
+        if not lines:
+            return []
+        windows = [(-10, 20), (60, 90), (-90, -60)]
+        for code, (start, end) in zip(codes, windows, strict=True):
+            s.add(
+                AppointmentRow(
+                    code=code,
+                    line=lines[0],
+                    day=now.date(),
+                    starts_at=now + timedelta(minutes=start),
+                    ends_at=now + timedelta(minutes=end),
+                    name="演示预约",
+                    created_at=now,
+                )
+            )
+    return codes
 
 
 def init_platform(

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -75,6 +76,15 @@ class IssuedTicket:
     waiting_ahead: int
     estimated_wait_seconds: int
     hall_name: str
+
+
+@dataclass(frozen=True)
+class CheckedIn(IssuedTicket):
+    """The ticket of a booking checked in at the kiosk, and the booked window."""
+
+    starts_at: datetime
+    ends_at: datetime
+    on_time: bool  # false: later than the window allows, queued as an ordinary ticket
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,20 @@ class PlatformClient:
             int(data["waiting_ahead"]),
             int(data["estimated_wait_seconds"]),
             str(data["hall_name"]),
+        )
+
+    async def check_in(self, code: str) -> CheckedIn:
+        """Check in a booking by its code: the ticket it gets (kiosk or guide)."""
+        data = await self._request("POST", f"/appointments/{quote(code.strip(), safe='')}/check-in")
+        booking = data["appointment"]
+        return CheckedIn(
+            Ticket.of(data["ticket"]),
+            int(data["waiting_ahead"]),
+            int(data["estimated_wait_seconds"]),
+            str(data["hall_name"]),
+            datetime.fromisoformat(booking["starts_at"]),
+            datetime.fromisoformat(booking["ends_at"]),
+            bool(data["on_time"]),
         )
 
     async def counter_action(

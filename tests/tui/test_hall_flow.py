@@ -4,11 +4,13 @@ the hall display and the supervisor's view show the call."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from textual.widgets import DataTable, Digits, Static
 
+from clerk_console.central.db import demo_booking_codes
 from clerk_console.cli import embedded_platform, make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
@@ -101,3 +103,37 @@ async def test_kiosk_counter_display_and_supervisor(
         await pilot.press("p")
         await settle(pilot)
         assert "5号窗口已暂停" in plain(screen.query_one("#sv-message", Static))
+
+
+async def test_kiosk_checks_in_a_booking(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    due, _early, late = demo_booking_codes(datetime.now(UTC).date())
+    kiosk = make_app(settings, platform=platform, start="kiosk")
+    async with kiosk.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"guide01", "enter", *"333333", "enter", "enter")
+        await settle(pilot)
+        screen = kiosk.screen
+        assert isinstance(screen, KioskScreen)
+
+        async def check_in(code: str) -> str:
+            await pilot.press("f4")
+            await settle(pilot)
+            await pilot.press(*code, "enter")
+            await settle(pilot)
+            return plain(screen.query_one("#slip-detail", Static))
+
+        slip = await check_in(due)
+        assert screen.query_one("#slip-number", Digits).value == "A001"
+        assert "预约时段" in slip and "到时优先叫号" in slip
+        assert "已经签到" in await check_in(due)
+        assert screen.query_one("#slip-number", Digits).value == "A001"  # no second ticket
+        assert "已超过预约时段，按普通号排队" in await check_in(late)
+        assert screen.query_one("#slip-number", Digits).value == "A002"
+        assert "没有找到这个预约号" in await check_in("12345678")
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("escape")  # changed their mind: nothing happens
+        await settle(pilot)
+        assert screen.query_one("#slip-number", Digits).value == "A002"

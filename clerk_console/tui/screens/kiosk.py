@@ -1,5 +1,5 @@
-"""The lobby kiosk (取号机): one big button per line, a priority option, and the slip of the
-ticket just issued (waiting ahead, estimated wait)."""
+"""The lobby kiosk (取号机): one big button per line, a priority option, check-in of a
+booking (预约签到), and the slip of the ticket just issued (waiting ahead, estimated wait)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Digits, Footer, Header, Static, Switch
 
-from clerk_console.sync.client import IssuedTicket, PlatformRefused, PlatformUnreachable
+from clerk_console.sync.client import (
+    CheckedIn,
+    IssuedTicket,
+    PlatformRefused,
+    PlatformUnreachable,
+)
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.prompts import TextModal
 
 
 class KioskScreen(StaffScreen):
@@ -23,6 +29,7 @@ class KioskScreen(StaffScreen):
 
     BINDINGS = [
         Binding("f3", "toggle_priority", "key.priority"),
+        Binding("f4", "check_in", "key.check_in"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
@@ -85,15 +92,40 @@ class KioskScreen(StaffScreen):
         try:
             slip = await self.client.issue_ticket(line, priority=priority)
         except (PlatformRefused, PlatformUnreachable) as exc:
-            self.query_one("#slip-detail", Static).update(
-                Text(explain(self.t, exc), style="bold red")
-            )
+            self._say_error(exc)
         else:
             self._show_slip(slip)
             self.query_one("#priority", Switch).value = False
             self.load_lines()
         finally:
             self.busy = False
+
+    def action_check_in(self) -> None:
+        if self.busy:
+            return
+
+        def entered(code: str | None) -> None:
+            if code:
+                self.busy = True
+                self.check_in(code)
+
+        title, hint = self.t("kiosk.check_in_title"), self.t("kiosk.check_in_placeholder")
+        self.app.push_screen(TextModal(self.t, title, hint), entered)
+
+    @work(group="kiosk-issue")
+    async def check_in(self, code: str) -> None:
+        try:
+            slip = await self.client.check_in(code)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say_error(exc)
+        else:
+            self._show_slip(slip)
+            self.load_lines()
+        finally:
+            self.busy = False
+
+    def _say_error(self, exc: Exception) -> None:
+        self.query_one("#slip-detail", Static).update(Text(explain(self.t, exc), style="bold red"))
 
     def _show_slip(self, slip: IssuedTicket) -> None:
         self.query_one("#slip-title", Static).update(slip.hall_name)
@@ -104,6 +136,11 @@ class KioskScreen(StaffScreen):
         ]
         if slip.ticket.priority:
             detail.append(self.t("counter.priority"))
+        if isinstance(slip, CheckedIn) and slip.on_time:
+            start, end = slip.starts_at.astimezone(), slip.ends_at.astimezone()
+            detail.append(self.t("kiosk.booked_window", start=f"{start:%H:%M}", end=f"{end:%H:%M}"))
+        elif isinstance(slip, CheckedIn):
+            detail.append(self.t("kiosk.booking_late"))
         self.query_one("#slip-detail", Static).update("\n".join(detail))
 
     def action_toggle_priority(self) -> None:
