@@ -121,6 +121,9 @@ class DisplaySettings:
     """Announce each call aloud through espeak-ng (when installed)."""
     voice: str = "cmn"
     """The espeak-ng voice: cmn (Mandarin) or en."""
+    speak_to: str = ""
+    """Empty: the sound card. A file path: each announcement is written there as a WAV file
+    instead (for a hall whose loudspeakers play files, or to check the voice)."""
 
 
 @dataclass(frozen=True)

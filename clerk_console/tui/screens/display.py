@@ -8,6 +8,7 @@ import asyncio
 import shutil
 import subprocess
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -138,8 +139,14 @@ class DisplayScreen(Screen[None]):
         program = shutil.which("espeak-ng")
         if program is None:
             return
-        voice = self.console.settings.display.voice
-        subprocess.run([program, "-v", voice, text], check=False, timeout=30)
+        settings = self.console.settings.display
+        command = [program, "-v", settings.voice]
+        if settings.speak_to:
+            command += ["-w", str(Path(settings.speak_to).expanduser())]
+        # A failing speech must not disturb the board: its output goes nowhere.
+        subprocess.run(
+            [*command, text], check=False, timeout=30, capture_output=True, stdin=subprocess.DEVNULL
+        )
 
 
 def _is_call(change: dict[str, Any]) -> bool:
