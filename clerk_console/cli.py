@@ -102,7 +102,7 @@ def make_app(
     settings: ConsoleConfig,
     lang: str | None = None,
     platform: Callable[[], PlatformClient] | None = None,
-    start: str = "guide",
+    start: str = "login",
 ) -> ClerkConsoleApp:
     """The console application; tests build it the same way."""
     from clerk_console.tui.app import ClerkConsoleApp
@@ -132,6 +132,14 @@ def main(ctx: click.Context, config_path: Path | None, lang: str | None) -> None
     if ctx.invoked_subcommand is None:
         settings = load_settings(config_path)
         make_app(settings, lang).run()
+
+
+@main.command()
+@click.pass_context
+def guide(ctx: click.Context) -> None:
+    """The public service guide (办事指南) for a lobby terminal; F2 logs staff in."""
+    settings = load_settings(ctx.obj.get("config_path"))
+    make_app(settings, ctx.obj.get("lang"), start="guide").run()
 
 
 @main.command()

@@ -48,10 +48,10 @@ class ClerkConsoleApp(App[None]):
         *,
         lang: str | None = None,
         platform: Callable[[], PlatformClient] | None = None,
-        start: str = "guide",
+        start: str = "login",
     ) -> None:
         super().__init__()
-        self.start = start  # "guide" | "kiosk" | "display"
+        self.start = start  # "login" | "guide" | "kiosk" | "display"
         self.settings = settings
         self.t = Messages(lang or settings.language)
         translate_bindings(self._bindings, self.t)
@@ -60,17 +60,18 @@ class ClerkConsoleApp(App[None]):
         self.client: PlatformClient | None = None
 
     def get_default_screen(self) -> Screen[Any]:
-        """The first screen (so it is what the first frame shows): the guide; the login of a
-        kiosk (a guide unlocks it); or the public hall display."""
-        if self.start == "kiosk":
-            from clerk_console.tui.screens.login import LoginScreen
-
-            return LoginScreen(self.t, None)
+        """The first screen (so it is what the first frame shows): the staff login at this
+        console's counter; the login of a kiosk (a guide unlocks it, no counter); the public
+        service guide; or the public hall display."""
+        if self.start == "guide":
+            return GuideScreen(self.t)
         if self.start == "display":
             from clerk_console.tui.screens.display import DisplayScreen
 
             return DisplayScreen(self.t)
-        return GuideScreen(self.t)
+        from clerk_console.tui.screens.login import LoginScreen
+
+        return LoginScreen(self.t, None if self.start == "kiosk" else self.settings.counter.number)
 
     def on_mount(self) -> None:
         self.title = self.t("app.title")

@@ -53,8 +53,9 @@ def test_an_early_arrival_is_called_first_once_the_window_is_near(platform: Plat
     called = p.client.post("/counters/5/call-next", headers=clerk).json()
     assert called["number"] == slip.json()["ticket"]["number"]
     p.client.post("/counters/5/finish", json={"outcome": "other"}, headers=clerk)
-    assert p.client.post("/counters/5/call-next", headers=clerk).json()["number"] == (
-        later["ticket"]["number"]
+    assert (
+        p.client.post("/counters/5/call-next", headers=clerk).json()["number"]
+        == (later["ticket"]["number"])
     )
 
 

@@ -305,3 +305,21 @@ def test_the_migrated_schema_is_exactly_the_models(platform: Platform) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), CentralModel.metadata)
     assert diffs == []
     assert migrate(platform.engine) is False  # a second run changes nothing
+
+
+def test_finish_and_call_next_is_one_transaction(platform: Platform) -> None:
+    p = platform
+    guide, clerk = p.login(*GUIDE), p.login(*CLERK, counter=5)
+    for _ in range(2):
+        issue(p, guide, "B")
+    assert post(p, "/counters/5/call-next", clerk).json()["number"] == "B001"
+    r = post(p, "/counters/5/call-next", clerk, {"finish": "accepted"})
+    assert r.status_code == 200 and r.json()["number"] == "B002"
+    assert statuses(p) == {"B001": "finished", "B002": "called"}
+    # Nothing behind B002: refused as a whole, B002 stays at hand and unfinished.
+    r = post(p, "/counters/5/call-next", clerk, {"finish": "accepted"})
+    assert r.status_code == 409 and r.json()["error"] == "nothing_waiting"
+    assert statuses(p) == {"B001": "finished", "B002": "called"}
+    bad = post(p, "/counters/5/call-next", clerk, {"finish": "maybe"})
+    assert bad.status_code == 422
+    assert statuses(p) == {"B001": "finished", "B002": "called"}

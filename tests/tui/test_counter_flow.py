@@ -13,6 +13,7 @@ from clerk_console.cli import embedded_platform, make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.counter import CounterScreen
+from clerk_console.tui.screens.guide import GuideScreen
 from clerk_console.tui.screens.login import LoginScreen
 
 from tui.helpers import plain, settle
@@ -35,9 +36,7 @@ async def kiosk_issues(platform: Callable[[], PlatformClient], line: str, count:
 
 
 async def log_in(pilot: Pilot[None], user: str, pin: str) -> None:
-    await pilot.press("f2")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, LoginScreen)
+    assert isinstance(pilot.app.screen, LoginScreen)  # the console opens on the login
     await pilot.press(*user, "enter", *pin, "enter", "enter")  # counter 5 is prefilled
     await settle(pilot)
 
@@ -124,3 +123,79 @@ async def test_no_platform_is_a_clear_message(settings: ConsoleConfig) -> None:
         await settle(pilot)
         await log_in(pilot, "clerk01", "111111")
         assert "无法连接中心平台" in text_of(pilot, "#login-message")
+
+
+async def test_the_guide_is_one_key_away_everywhere(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("f1")  # from the login, before anyone has logged in
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await log_in(pilot, "clerk01", "111111")
+        assert isinstance(app.screen, CounterScreen)
+        await pilot.press("f1")  # an applicant asks mid-service
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, CounterScreen)  # back where the clerk was
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)  # logged out: the next clerk logs in
+
+
+async def test_a_lobby_guide_terminal_leads_to_the_login(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform, start="guide")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.press("f1")  # nothing to close: the guide is this terminal's own screen
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+
+
+async def test_finish_and_call_next_in_one_key(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    await kiosk_issues(platform, "B", 2)
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        screen = app.screen
+        assert isinstance(screen, CounterScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        await pilot.press("4")  # 咨询
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "B002"
+        assert "已叫号 B002" in text_of(pilot, "#last-action")
+        await pilot.press("N", "4")  # nothing behind B002: it stays at hand, unfinished
+        await settle(pilot)
+        assert "当前号仍在办理，未办结" in text_of(pilot, "#last-action")
+        assert screen.ticket.number == "B002" and screen.ticket.status == "called"
+
+    checker = platform()
+    await checker.login("super01", "222222")
+    hall = await checker.hall()
+    counter = next(c for c in hall["counters"] if c["number"] == 5)
+    assert counter["ticket"]["number"] == "B002" and counter["ticket"]["status"] == "called"
+    assert next(line for line in hall["lines"] if line["prefix"] == "B")["served"] == 1
+    await checker.aclose()

@@ -26,7 +26,7 @@ def guide(app: object) -> GuideScreen:
 
 
 async def test_qykb_open_answer_and_see_the_checklist(settings: ConsoleConfig) -> None:
-    app = make_app(settings)
+    app = make_app(settings, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)
@@ -68,7 +68,7 @@ async def test_qykb_open_answer_and_see_the_checklist(settings: ConsoleConfig) -
 
 
 async def test_the_checklist_follows_undo_and_reset(settings: ConsoleConfig) -> None:
-    app = make_app(settings)
+    app = make_app(settings, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)
@@ -84,7 +84,7 @@ async def test_the_checklist_follows_undo_and_reset(settings: ConsoleConfig) -> 
 
 
 async def test_open_an_item_from_the_results_list(settings: ConsoleConfig) -> None:
-    app = make_app(settings)
+    app = make_app(settings, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)
@@ -98,7 +98,7 @@ async def test_open_an_item_from_the_results_list(settings: ConsoleConfig) -> No
 
 
 async def test_an_unknown_search_says_so_clearly(settings: ConsoleConfig) -> None:
-    app = make_app(settings)
+    app = make_app(settings, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)
@@ -111,7 +111,7 @@ async def test_an_unknown_search_says_so_clearly(settings: ConsoleConfig) -> Non
 
 
 async def test_english_catalogue(settings: ConsoleConfig) -> None:
-    app = make_app(settings, lang="en")
+    app = make_app(settings, lang="en", start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)
@@ -124,7 +124,7 @@ async def test_english_catalogue(settings: ConsoleConfig) -> None:
 
 
 async def test_first_start_caches_the_catalog_and_audits_it(settings: ConsoleConfig) -> None:
-    app = make_app(settings)
+    app = make_app(settings, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         loaded = app.catalog
@@ -140,7 +140,7 @@ async def test_first_start_caches_the_catalog_and_audits_it(settings: ConsoleCon
     finally:
         store.close()
     # A second start finds the same version: nothing rebuilt, nothing audited again.
-    app = make_app(settings)
+    app = make_app(settings, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.catalog is not None and not app.catalog.changed
@@ -152,12 +152,12 @@ async def test_broken_catalog_files_fall_back_to_the_cached_catalog(
     data = tmp_path / "hall-data"
     shutil.copytree(default_data_dir(), data)
     config = settings.with_changes(catalog_dir=str(data))
-    app = make_app(config)
+    app = make_app(config, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.catalog is not None
     (data / "catalog" / "bundles.toml").write_text("[[bundle]\n", encoding="utf-8")
-    app = make_app(config)
+    app = make_app(config, start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.catalog is not None and app.catalog.source == "cache"
@@ -173,7 +173,7 @@ async def test_no_catalog_at_all_is_a_clear_message_not_a_crash(
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    app = make_app(settings.with_changes(catalog_dir=str(empty)))
+    app = make_app(settings.with_changes(catalog_dir=str(empty)), start="guide")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = guide(app)

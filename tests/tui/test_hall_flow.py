@@ -54,8 +54,6 @@ async def test_kiosk_counter_display_and_supervisor(
     counter = make_app(settings, platform=platform)
     async with counter.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
         await pilot.press(*"clerk01", "enter", *"111111", "enter", "enter")
         await settle(pilot)
         assert isinstance(counter.screen, CounterScreen)

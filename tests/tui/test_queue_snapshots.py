@@ -44,11 +44,8 @@ def platform(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
     return lambda: PlatformClient(transport=httpx.ASGITransport(app=app))
 
 
-async def login(pilot: Pilot[None], user: str, pin: str, via_f2: bool) -> None:
+async def login(pilot: Pilot[None], user: str, pin: str) -> None:
     await settle(pilot)
-    if via_f2:
-        await pilot.press("f2")
-        await settle(pilot)
     await pilot.press(*user, "enter", *pin, "enter", "enter")
     await settle(pilot)
 
@@ -64,7 +61,7 @@ def test_counter_screen(
     snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await login(pilot, "clerk01", "111111", via_f2=True)
+        await login(pilot, "clerk01", "111111")
         await pilot.press("n")
         await settle(pilot)
         await until(
@@ -79,7 +76,7 @@ def test_kiosk_screen(
     snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await login(pilot, "guide01", "333333", via_f2=False)
+        await login(pilot, "guide01", "333333")
         await until(pilot, lambda: bool(pilot.app.screen.query(".line-button")))
         await pilot.press("b")
         await settle(pilot)
@@ -93,7 +90,7 @@ def test_supervisor_screen(
     snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await login(pilot, "super01", "222222", via_f2=False)
+        await login(pilot, "super01", "222222")
         await until(pilot, lambda: bool(getattr(pilot.app.screen, "hall", {}).get("counters")))
         await settle(pilot)
 

@@ -30,6 +30,7 @@ class CounterScreen(StaffScreen):
         Binding("r", "act('recall')", "key.recall"),
         Binding("a", "act('serve')", "key.serve"),
         Binding("f", "finish", "key.finish"),
+        Binding("N", "finish(True)", "key.finish_next"),
         Binding("x", "act('no-show')", "key.no_show"),
         Binding("b", "act('requeue')", "key.requeue"),
         Binding("p", "act('park')", "key.park"),
@@ -37,7 +38,6 @@ class CounterScreen(StaffScreen):
         Binding("c", "call_number", "key.call_number"),
         Binding("w", "walk_in", "key.walk_in"),
         Binding("space", "toggle_pause", "key.pause"),
-        Binding("g", "guide", "key.guide"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
@@ -138,7 +138,12 @@ class CounterScreen(StaffScreen):
     async def send_action(self, action: str, body: dict[str, Any] | None) -> None:
         try:
             ticket = await self.client.counter_action(self.counter, action, body)
-        except (PlatformRefused, PlatformUnreachable) as exc:
+        except PlatformRefused as exc:
+            if body and "finish" in body and exc.code == "nothing_waiting":
+                self._say(self.t("counter.nothing_to_follow"), error=True)
+            else:
+                self._failed(exc)
+        except PlatformUnreachable as exc:
             self._failed(exc)
         else:
             self.ticket = ticket
@@ -147,11 +152,15 @@ class CounterScreen(StaffScreen):
         finally:
             self.busy = False
 
-    def action_finish(self) -> None:
+    def action_finish(self, then_next: bool = False) -> None:
+        """Finish with an outcome; with `then_next`, call the next ticket in the same
+        request (if nothing is waiting, the ticket stays at hand: nothing changes)."""
         choices = [(o, self.t(f"outcome.{o}")) for o in OUTCOMES]
 
         def chosen(outcome: str | None) -> None:
-            if outcome:
+            if outcome and then_next:
+                self.action_act("call-next", {"finish": outcome})
+            elif outcome:
                 self.action_act("finish", {"outcome": outcome})
 
         self.app.push_screen(ChoiceModal(self.t, self.t("counter.ask_outcome"), choices), chosen)

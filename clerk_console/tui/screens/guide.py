@@ -30,6 +30,7 @@ class GuideScreen(Screen[None]):
         Binding("escape", "back", "key.back"),
         Binding("u", "undo", "key.undo"),
         Binding("r", "reset", "key.reset"),
+        Binding("f1", "close", "key.close_guide"),
         Binding("f2", "login", "key.login"),
         Binding("down", "focus_results", show=False),
         # Digits answer the current question directly (outside the search box).
@@ -169,6 +170,19 @@ class GuideScreen(Screen[None]):
     def action_choose(self, number: int) -> None:
         if self.focused is not self.query_one("#query", Input):
             self._answer(number - 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Opened over another screen (F1), the guide closes back to it; as a lobby terminal's
+        # own first screen, it leads to the staff login instead.
+        opened_over = len(self.app.screen_stack) > 1
+        if action == "close":
+            return opened_over
+        if action == "login":
+            return not opened_over
+        return True
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
 
     def action_login(self) -> None:
         from clerk_console.tui.app import ClerkConsoleApp

@@ -147,8 +147,3 @@ class KioskScreen(StaffScreen):
         switch = self.query_one("#priority", Switch)
         switch.value = not switch.value
 
-    def after_logout(self) -> None:
-        """A locked kiosk waits at the login for the next guide."""
-        from clerk_console.tui.screens.login import LoginScreen
-
-        self.app.switch_screen(LoginScreen(self.t, None))

@@ -23,6 +23,7 @@ class LoginScreen(Screen[None]):
     """Log in to the platform (to this console's counter by default)."""
 
     BINDINGS = [
+        Binding("f1", "guide", "key.guide"),
         Binding("escape", "back", "key.back_guide"),
         # A priority binding runs as the key is dispatched, so the focus moves on before the
         # next keystroke arrives: a fast typist's PIN never lands in the user-name field.
@@ -120,6 +121,14 @@ class LoginScreen(Screen[None]):
         else:
             self.app.push_screen(screen)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Back only where there is something to go back to (the lobby guide's F2).
+        return action != "back" or len(self.app.screen_stack) > 1
+
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:
-            self.app.pop_screen()
+        self.app.pop_screen()
+
+    def action_guide(self) -> None:
+        from clerk_console.tui.screens.guide import GuideScreen
+
+        self.app.push_screen(GuideScreen(self.t))

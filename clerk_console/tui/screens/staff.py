@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 class StaffScreen(Screen[None]):
     """Base of the counter, kiosk and supervisor screens."""
+
+    # The service guide is one key away on every screen (F1 again closes it).
+    BINDINGS = [Binding("f1", "guide", "key.guide")]
 
     MESSAGE_ID = "#last-action"
     """The Static where the screen says what happened."""

@@ -27,7 +27,6 @@ class SupervisorScreen(StaffScreen):
     BINDINGS = [
         Binding("p", "toggle_counter", "key.pause_counter"),
         Binding("m", "move", "key.move"),
-        Binding("g", "guide", "key.guide"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
