@@ -12,14 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from textual.widgets import Digits
+from textual.widgets import Digits, Static
 
 from clerk_console.cli import embedded_platform, make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.display import DisplayScreen
 
-from tui.helpers import settle
+from tui.helpers import plain, settle
 
 
 @pytest.fixture
@@ -50,6 +50,11 @@ async def test_a_new_call_is_announced(
         await settle(pilot)
         assert isinstance(display.screen, DisplayScreen)
         assert not spoken.exists()  # nothing called yet: nothing said
+        status = display.screen.query_one("#display-status", Static)
+        for _ in range(100):  # until the display follows the feed: calls from now are new
+            if not plain(status).strip():
+                break
+            await pilot.pause(0.1)
         clerk = platform()
         await clerk.login("clerk01", "111111", counter=5)
         await clerk.counter_action(5, "call-next")
