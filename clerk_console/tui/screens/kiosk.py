@@ -146,4 +146,3 @@ class KioskScreen(StaffScreen):
     def action_toggle_priority(self) -> None:
         switch = self.query_one("#priority", Switch)
         switch.value = not switch.value
-
