@@ -37,8 +37,8 @@ import httpx
 from sqlalchemy import text
 from sqlmodel import Session
 
-from clerk_console.central.db import make_engine
-from clerk_console.central.models import CentralModel, CounterRow, TicketRow
+from clerk_console.central.db import drop_schema, make_engine
+from clerk_console.central.models import CounterRow, TicketRow
 from clerk_console.domain.queue import format_ticket
 
 PG_URL = os.environ.get("CLERK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -56,9 +56,7 @@ def prepare(db: str, workdir: Path, counters: int, tickets: int, workers: int) -
     url = PG_URL if db == "postgres" else f"sqlite:///{workdir / 'central.db'}"
     if db == "postgres":
         engine = make_engine(url, pool_size=2)
-        CentralModel.metadata.drop_all(engine)
-        with engine.begin() as conn:
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        drop_schema(engine)
         engine.dispose()
     config = workdir / "central.toml"
     config.write_text(

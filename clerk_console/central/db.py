@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, select
 
@@ -19,6 +19,7 @@ from clerk_console.catalog_files import CatalogFiles, load_catalog_and_hall, rea
 from clerk_console.central.models import (
     AppointmentRow,
     CatalogRecord,
+    CentralModel,
     CounterRow,
     LineRow,
     PlatformMeta,
@@ -30,6 +31,14 @@ from clerk_console.config import CentralConfig
 DB_FILE = "central.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "central.secret"
+FUNCTIONS = (
+    "clerk_counter_step",
+    "clerk_write",
+    "clerk_counter_view",
+    "clerk_ticket_view",
+    "clerk_iso",
+)
+"""The platform's PostgreSQL functions (migration 0004)."""
 
 
 def now() -> datetime:
@@ -68,6 +77,17 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
     # No pre-ping: it costs a round trip on every request. After a database restart, the
     # first request on each stale connection fails and SQLAlchemy then renews the pool.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+
+
+def drop_schema(engine: Engine) -> None:
+    """Remove every table and function of the platform (tests and benchmarks start clean).
+    The functions go first: PostgreSQL keeps a table whose row type they use."""
+    with engine.begin() as conn:
+        if is_postgres(engine):
+            for name in FUNCTIONS:
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {name} CASCADE"))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    CentralModel.metadata.drop_all(engine)
 
 
 def is_postgres(engine: Engine) -> bool:

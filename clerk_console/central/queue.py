@@ -18,10 +18,17 @@ from typing import Any, cast
 from sqlalchemy import Row, and_, bindparam, case, func, insert, or_, text, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session, col, select
 
-from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
+from clerk_console.central.errors import (
+    PlatformError,
+    bad_request,
+    conflict,
+    forbidden,
+    not_found,
+)
 from clerk_console.central.models import (
     AppointmentRow,
     CentralModel,
@@ -161,7 +168,7 @@ def _write(
     if counter is not None:
         view = counter_view(counter) | {"current_ticket": at_hand, "updated_at": _iso(now)}
         values |= {"number": counter.number, "at_hand": at_hand, "counter_feed": _json(view)}
-    if s.get_bind().dialect.name == "postgresql":
+    if _on_postgres(s):
         s.execute(_PG_WRITE if counter is None else _PG_WRITE_WITH_COUNTER, values)
         return
     # SQLite is in-process: separate statements cost little, and its datetimes need the
@@ -465,6 +472,10 @@ def call_next(
     With `finish` (an outcome), the ticket at hand is finished first, in the same
     transaction: if nothing is waiting, neither happens."""
     _own_counter(actor, counter_no)
+    if finish is not None:
+        _check_outcome(finish)
+    if _on_postgres(s):
+        return _counter_step(s, counter_no, actor, now, rules, finish=finish, call=True)
     counter = _lock_counter(s, counter_no)
     if finish is not None:
         _finish(s, counter, finish, actor, now)
@@ -529,6 +540,46 @@ def _claim(lines: tuple[str, ...]) -> UpdateBase:
         .values(called)
         .returning(*TICKET.c)
     )
+
+
+def _on_postgres(s: Session) -> bool:
+    return s.get_bind().dialect.name == "postgresql"
+
+
+_COUNTER_STEP = text(
+    "SELECT * FROM clerk_counter_step(:counter_no, :username, :now, :due_before, :finish, :call)"
+)
+_SQLSTATE_STATUS = {"CC400": 400, "CC404": 404, "CC409": 409}
+
+
+def _counter_step(
+    s: Session,
+    counter_no: int,
+    actor: Actor,
+    now: datetime,
+    rules: QueueRules,
+    *,
+    finish: str | None,
+    call: bool,
+) -> Row[Any]:
+    """Finish and/or call next on PostgreSQL: one round trip to the database function that
+    does what `_finish`, `_claim` and `_write` do (migration 0004)."""
+    values = {
+        "counter_no": counter_no,
+        "username": actor.username,
+        "now": now,
+        "due_before": now + rules.appointment_early,
+        "finish": finish,
+        "call": call,
+    }
+    try:
+        return s.execute(_COUNTER_STEP, values).one()
+    except DBAPIError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        status = _SQLSTATE_STATUS.get(getattr(exc.orig, "sqlstate", None) or "")
+        if status is None or diag is None:
+            raise
+        raise PlatformError(status, diag.message_primary, diag.message_detail) from None
 
 
 def _hand_to(
@@ -652,12 +703,18 @@ def _retarget(s: Session, t: Row[Any], line: str | None, to_counter: int | None)
 def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> Row[Any]:
     """Service ended (办结), with an outcome."""
     _own_counter(actor, counter_no)
+    _check_outcome(outcome)
+    if _on_postgres(s):
+        return _counter_step(s, counter_no, actor, now, QueueRules(), finish=outcome, call=False)
     return _finish(s, _lock_counter(s, counter_no), outcome, actor, now)
 
 
-def _finish(s: Session, counter: Row[Any], outcome: str, actor: Actor, now: datetime) -> Row[Any]:
+def _check_outcome(outcome: str) -> None:
     if outcome not in OUTCOMES:
         raise bad_request("bad_outcome", f"outcome must be one of: {', '.join(OUTCOMES)}")
+
+
+def _finish(s: Session, counter: Row[Any], outcome: str, actor: Actor, now: datetime) -> Row[Any]:
     done = {"status": "finished", "outcome": outcome, "finished_at": now}
     detail = {"outcome": outcome}
     return _let_go(s, counter, _holding(counter), actor, now, "finished", done, detail)

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
 from clerk_console.central.api import create_app
-from clerk_console.central.db import init_platform, make_engine
-from clerk_console.central.models import CentralModel
+from clerk_console.central.db import drop_schema, init_platform, make_engine
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig, validate
 
@@ -67,9 +66,7 @@ def fresh_engine(backend: str, tmp_path: Path) -> Engine:
     if backend == "postgres":
         need_postgres()
         engine = make_engine(PG_URL, pool_size=60)
-        CentralModel.metadata.drop_all(engine)
-        with engine.begin() as conn:  # and the migration record, or nothing is re-created
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        drop_schema(engine)
         return engine
     return make_engine(f"sqlite:///{tmp_path / 'central.db'}", pool_size=60)
 

@@ -323,3 +323,37 @@ def test_finish_and_call_next_is_one_transaction(platform: Platform) -> None:
     bad = post(p, "/counters/5/call-next", clerk, {"finish": "maybe"})
     assert bad.status_code == 422
     assert statuses(p) == {"B001": "finished", "B002": "called"}
+
+
+def test_the_feed_shows_tickets_and_counters_as_the_api_does(platform: Platform) -> None:
+    """On PostgreSQL calling and finishing run in a database function; what it writes to
+    the feed and the event log must be what the Python views write on SQLite."""
+    import json
+
+    from clerk_console.central.models import ChangeRow, CounterRow
+    from clerk_console.central.queue import counter_view, ticket_view
+
+    p = platform
+    guide, clerk = p.login(*GUIDE), p.login(*CLERK, counter=5)
+    issue(p, guide, "B")
+    p.clock.advance(seconds=90.5)
+    called = post(p, "/counters/5/call-next", clerk).json()
+    p.clock.advance(minutes=3)
+    finished = post(p, "/counters/5/finish", clerk, {"outcome": "consulted"}).json()
+    with Session(p.engine) as s:
+        changes = s.exec(select(ChangeRow).order_by(col(ChangeRow.id))).all()
+        ticket = s.exec(select(TicketRow)).one()
+        counter = s.get(CounterRow, 5)
+        events = s.exec(select(TicketEvent).order_by(col(TicketEvent.id))).all()
+    assert counter is not None
+    feed = [(c.topic, json.loads(c.payload_json)) for c in changes]
+    tickets = [data for topic, data in feed if topic == "ticket"]
+    assert [t["event"] for t in tickets][-2:] == ["called", "finished"]
+    assert tickets[-2]["ticket"] == called and tickets[-1]["ticket"] == finished
+    assert tickets[-1]["ticket"] == ticket_view(ticket)
+    assert [data for topic, data in feed if topic == "counter"][-1] == counter_view(counter)
+    assert called["called_at"] == "2026-11-23T09:01:30.500000+00:00"
+    assert [(e.kind, e.counter, json.loads(e.detail_json)) for e in events][-2:] == [
+        ("called", 5, {}),
+        ("finished", 5, {"outcome": "consulted"}),
+    ]
