@@ -170,7 +170,7 @@ class CentralConfig:
     workers: int = field(default=1, metadata=_checked(_between(1, 64)))
     """Server processes (uvicorn workers); a busy hall on PostgreSQL wants one per core."""
     pool_size: int = field(default=20, metadata=_checked(_between(1, 200)))
-    """Database connections kept per process (as many again may be opened at a peak)."""
+    """Database connections per process; requests beyond them wait for a free one."""
     data_dir: str = ""
     """Where a SQLite database and uploaded files live; empty = the user data directory."""
     catalog_dir: str = ""

@@ -20,7 +20,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from clerk_console.central import auth, queue
-from clerk_console.central.db import database_url, make_engine, meta, now, server_secret
+from clerk_console.central.db import (
+    database_url,
+    is_postgres,
+    make_engine,
+    meta,
+    now,
+    server_secret,
+)
 from clerk_console.central.errors import PlatformError, unauthorized
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.models import CatalogRecord
@@ -217,13 +224,22 @@ def create_app(
     ) -> str:
         return token_of(credentials)
 
+    # On PostgreSQL, finishing and calling next are one statement (a database function,
+    # atomic by itself): they run without BEGIN and COMMIT, two round trips fewer.
+    one_statement = engine.execution_options(isolation_level="AUTOCOMMIT")
+
     def counter_op(
-        number: int, op: Callable[[Session, int, Actor, datetime], Any], token: str
+        number: int,
+        op: Callable[[Session, int, Actor, datetime], Any],
+        token: str,
+        *,
+        hot: bool = False,
     ) -> dict[str, Any]:
-        # The login is checked in the operation's own transaction: a counter's calls are the
+        # The login is checked on the operation's own connection: a counter's calls are the
         # hall's hot path, and one connection and one thread hop per request is the budget.
         stamp = clock()
-        with tx() as s:
+        bind = one_statement if hot and is_postgres(engine) else engine
+        with Session(bind, expire_on_commit=False) as s, s.begin():
             who = auth.actor_for(s, token, stamp)
             auth.require(who, *COUNTER_ROLES)
             return queue.ticket_view(op(s, number, who, stamp))
@@ -456,6 +472,7 @@ def create_app(
             number,
             lambda s, n, a, t: queue.call_next(s, n, a, t, rules, finish=outcome),
             key,
+            hot=True,
         )
 
     @app.post("/counters/{number}/call", response_model=TicketOut, responses=ERRORS)
@@ -502,7 +519,9 @@ def create_app(
     @app.post("/counters/{number}/finish", response_model=TicketOut, responses=ERRORS)
     def finish(number: int, body: FinishIn, key: str = Depends(token)) -> dict[str, Any]:
         """Finish the ticket at hand with an outcome."""
-        return counter_op(number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), key)
+        return counter_op(
+            number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), key, hot=True
+        )
 
     @app.post("/counters/{number}/walk-in", response_model=TicketOut, responses=ERRORS)
     def walk_in(number: int, body: WalkInIn, key: str = Depends(token)) -> dict[str, Any]:

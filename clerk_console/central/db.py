@@ -76,7 +76,10 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
         return engine
     # No pre-ping: it costs a round trip on every request. After a database restart, the
     # first request on each stale connection fails and SQLAlchemy then renews the pool.
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    # No overflow: a connection opened past the pool is closed again when returned, and a
+    # busy hall would fork a PostgreSQL backend for every other request. Requests beyond
+    # the pool wait for a free connection instead.
+    return create_engine(url, pool_size=pool_size, max_overflow=0)
 
 
 def drop_schema(engine: Engine) -> None:
