@@ -8,7 +8,8 @@ calls per second, p50/p99 latency of call-next, and double calls (a ticket given
 counters; must be 0). The baseline runs the same claim as plain SQL from N threads, with no
 HTTP and no ORM.
 
-    python3 bench/call_next.py [--counters 1 10 100] [--tickets 1000] [--db postgres sqlite]
+    python3 bench/call_next.py [--counters 1 10 100] [--tickets 6000] [--db postgres sqlite]
+                               [--workers 2] [--rate 500 800]
 
 Goal (issue 3): at 100 counters on PostgreSQL >= 1,000 calls/s, p99 <= 50 ms, 0 double
 calls, and >= 25% of the raw-SQL baseline.
@@ -125,12 +126,18 @@ class Connection:
 
 
 async def http_run(
-    port: int, counters: int, combined: bool
+    port: int, counters: int, combined: bool, rate: float | None = None
 ) -> tuple[float, list[float], list[int]]:
     """All counters calling until nothing is left: (seconds, call latencies, ticket ids).
 
     Separate: call-next, then finish, two requests a ticket. Combined: call-next with
-    `finish`, which finishes the ticket at hand and calls the next in one request."""
+    `finish`, which finishes the ticket at hand and calls the next in one request.
+
+    Closed loop (no `rate`): each counter calls again as soon as it has its answer, so the
+    figure is the most the platform does; with 100 counters waiting on each other, latency
+    is then 100 / throughput by Little's law. Open loop (`rate` calls/s in all): each counter
+    calls on a fixed schedule, and latency counts from the scheduled moment (a late answer
+    delays the next call, and that delay is counted too): latency at that load."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         login = await client.post("/auth/login", json={"username": "super01", "pin": "222222"})
         token = login.json()["token"]
@@ -140,9 +147,14 @@ async def http_run(
     async def counter(number: int) -> None:
         conn = await Connection.open(port)
         body: dict[str, Any] | None = None
+        interval = counters / rate if rate else 0.0
+        due = begin + (number - 101) / rate if rate else 0.0
         try:
             while True:
-                started = time.perf_counter()
+                if rate:
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                started = due if rate else time.perf_counter()
+                due += interval
                 status, ticket = await conn.post(f"/counters/{number}/call-next", token, body)
                 latencies.append(time.perf_counter() - started)
                 if status == 409 and ticket["error"] == "nothing_waiting":
@@ -163,9 +175,9 @@ async def http_run(
         finally:
             conn.close()
 
-    started = time.perf_counter()
+    begin = time.perf_counter() + 0.5  # every connection open before the first call
     await asyncio.gather(*(counter(n) for n in range(101, 101 + counters)))
-    return time.perf_counter() - started, latencies, called
+    return time.perf_counter() - begin, latencies, called
 
 
 def serve(config: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -191,13 +203,42 @@ def serve(config: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("the platform did not start")
 
 
-def raw_claims(db: str, url: str, workdir: Path, counters: int) -> tuple[float, list[int]]:
-    """The claim as plain SQL from N threads, each its own connection: the baseline."""
+def raw_claims(
+    db: str, url: str, workdir: Path, counters: int, bare: bool = False
+) -> tuple[float, list[int]]:
+    """The claim as plain SQL from N threads, each its own connection: the baseline.
+
+    PostgreSQL: the platform's own database function (finish the ticket at hand, claim the
+    next, record the event and feed rows), so the gap to HTTP is what HTTP and the
+    application cost; with `bare`, a single UPDATE that claims and records nothing.
+    SQLite: the claim's select and update under BEGIN IMMEDIATE."""
     day = datetime.now(UTC).date().isoformat()
     claimed: list[int] = []
     lock = threading.Lock()
 
     def pg_worker(n: int) -> None:
+        import psycopg
+
+        dsn = url.replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            finish = None
+            while True:
+                try:
+                    row = conn.execute(
+                        "SELECT id FROM clerk_counter_step(%s, 'bench', now(),"
+                        " now() + interval '15 minutes', %s, true)",
+                        (n, finish),
+                    ).fetchone()
+                except psycopg.Error as exc:
+                    if exc.sqlstate == "CC409":
+                        return  # nothing waiting
+                    raise
+                finish = "other"
+                assert row is not None
+                with lock:
+                    claimed.append(int(row[0]))
+
+    def pg_bare_worker(n: int) -> None:
         import psycopg
 
         with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
@@ -234,7 +275,7 @@ def raw_claims(db: str, url: str, workdir: Path, counters: int) -> tuple[float, 
             with lock:
                 claimed.append(int(row[0]))
 
-    worker = pg_worker if db == "postgres" else sqlite_worker
+    worker = (pg_bare_worker if bare else pg_worker) if db == "postgres" else sqlite_worker
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(101, 101 + counters)]
     started = time.perf_counter()
     for thread in threads:
@@ -259,46 +300,58 @@ def doubles(ids: list[int]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counters", type=int, nargs="+", default=[1, 10, 100])
-    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--tickets", type=int, default=6000)
     parser.add_argument("--db", nargs="+", default=["postgres", "sqlite"])
     parser.add_argument("--workers", type=int, default=2, help="platform processes")
     parser.add_argument("--mode", nargs="+", default=["separate", "combined"])
+    parser.add_argument(
+        "--rate",
+        type=float,
+        nargs="*",
+        default=[500, 800],
+        help="also run combined open loop at these calls/s (all counters together)",
+    )
     args = parser.parse_args()
     print(
         f"{args.tickets} tickets per run, {args.workers} platform workers; latency of call-next."
         " separate: call-next then finish (2 requests a ticket); combined: call-next that"
-        " finishes the ticket at hand (1 request)"
+        " finishes the ticket at hand (1 request); closed loop unless '@ rate'"
     )
     for db in args.db:
         for counters in args.counters:
             with tempfile.TemporaryDirectory() as tmp:
                 workdir = Path(tmp)
                 url, config = prepare(db, workdir, counters, args.tickets, args.workers)
+                plan = [(mode, None) for mode in args.mode]
+                plan += [("combined", rate) for rate in args.rate if counters == max(args.counters)]
                 runs = []
-                for mode in args.mode:
+                for mode, rate in plan:
                     reset_tickets(url)
                     process, port = serve(config)
                     try:
-                        runs.append(
-                            (mode, asyncio.run(http_run(port, counters, mode == "combined")))
-                        )
+                        run = asyncio.run(http_run(port, counters, mode == "combined", rate))
                     finally:
                         process.terminate()
                         process.wait(timeout=10)
-                reset_tickets(url)
-                raw_seconds, raw_ids = raw_claims(db, url, workdir, counters)
-            raw_rate = len(raw_ids) / raw_seconds
-            print(
-                f"{db:8s} {counters:3d} counters: raw SQL {raw_rate:7.0f} claims/s,"
-                f" double {doubles(raw_ids)}"
-            )
+                    runs.append((mode if rate is None else f"{mode} @ {rate:.0f}/s", run))
+                baselines = [False, True] if db == "postgres" else [False]
+                raw = {}
+                for bare in baselines:
+                    reset_tickets(url)
+                    raw_seconds, raw_ids = raw_claims(db, url, workdir, counters, bare)
+                    raw[bare] = (len(raw_ids) / raw_seconds, doubles(raw_ids))
+            raw_rate = raw[False][0]
+            line = f"{db:8s} {counters:3d} counters: raw SQL {raw_rate:7.0f} claims/s"
+            if True in raw:
+                line += f" (bare single-UPDATE claim {raw[True][0]:.0f}/s)"
+            print(f"{line}, double {sum(d for _, d in raw.values())}")
             for mode, (seconds, latencies, called) in runs:
                 latencies.sort()
                 p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
                 rate = len(called) / seconds
                 print(
-                    f"    {mode:8s} HTTP {rate:7.0f} calls/s, "
-                    f"p50 {statistics.median(latencies) * 1000:6.1f} ms, p99 {p99 * 1000:6.1f} ms,"
+                    f"    {mode:18s} HTTP {rate:6.0f} calls/s,"
+                    f" p50 {statistics.median(latencies) * 1000:6.1f} ms, p99 {p99 * 1000:6.1f} ms,"
                     f" double calls {doubles(called)}, tickets {len(set(called))}/{args.tickets},"
                     f" {rate / raw_rate * 100:.0f}% of raw"
                 )

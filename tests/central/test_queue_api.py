@@ -357,3 +357,22 @@ def test_the_feed_shows_tickets_and_counters_as_the_api_does(platform: Platform)
         ("called", 5, {}),
         ("finished", 5, {"outcome": "consulted"}),
     ]
+
+
+def test_counter_answers_have_the_documented_shape(platform: Platform) -> None:
+    """Counter actions answer ticket_view as it is (no second validation on the hot path):
+    it must be exactly what the OpenAPI document promises."""
+    from clerk_console.central.api import TicketOut
+
+    p = platform
+    guide, clerk = p.login(*GUIDE), p.login(*CLERK, counter=5)
+    issue(p, guide, "B")
+    answers = [
+        post(p, "/counters/5/call-next", clerk),
+        post(p, "/counters/5/recall", clerk),
+        post(p, "/counters/5/finish", clerk, {"outcome": "other"}),
+    ]
+    for r in answers:
+        assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+        assert set(r.json()) == set(TicketOut.model_fields)
+        assert TicketOut.model_validate(r.json()).model_dump() == r.json()
