@@ -205,7 +205,7 @@ def serve(config: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 def raw_claims(
     db: str, url: str, workdir: Path, counters: int, bare: bool = False
-) -> tuple[float, list[int]]:
+) -> tuple[float, list[int], list[float]]:
     """The claim as plain SQL from N threads, each its own connection: the baseline.
 
     PostgreSQL: the platform's own database function (finish the ticket at hand, claim the
@@ -214,6 +214,7 @@ def raw_claims(
     SQLite: the claim's select and update under BEGIN IMMEDIATE."""
     day = datetime.now(UTC).date().isoformat()
     claimed: list[int] = []
+    latencies: list[float] = []
     lock = threading.Lock()
 
     def pg_worker(n: int) -> None:
@@ -223,6 +224,7 @@ def raw_claims(
         with psycopg.connect(dsn, autocommit=True) as conn:
             finish = None
             while True:
+                started = time.perf_counter()
                 try:
                     row = conn.execute(
                         "SELECT id FROM clerk_counter_step(%s, 'bench', now(),"
@@ -237,6 +239,7 @@ def raw_claims(
                 assert row is not None
                 with lock:
                     claimed.append(int(row[0]))
+                    latencies.append(time.perf_counter() - started)
 
     def pg_bare_worker(n: int) -> None:
         import psycopg
@@ -282,7 +285,7 @@ def raw_claims(
         thread.start()
     for thread in threads:
         thread.join()
-    return time.perf_counter() - started, claimed
+    return time.perf_counter() - started, claimed, latencies
 
 
 def reset_tickets(url: str) -> None:
@@ -336,12 +339,20 @@ def main() -> None:
                     runs.append((mode if rate is None else f"{mode} @ {rate:.0f}/s", run))
                 baselines = [False, True] if db == "postgres" else [False]
                 raw = {}
+                raw_p99 = 0.0
                 for bare in baselines:
                     reset_tickets(url)
-                    raw_seconds, raw_ids = raw_claims(db, url, workdir, counters, bare)
+                    raw_seconds, raw_ids, raw_latencies = raw_claims(
+                        db, url, workdir, counters, bare
+                    )
                     raw[bare] = (len(raw_ids) / raw_seconds, doubles(raw_ids))
+                    if not bare and raw_latencies:
+                        raw_latencies.sort()
+                        raw_p99 = raw_latencies[int(0.99 * (len(raw_latencies) - 1))]
             raw_rate = raw[False][0]
             line = f"{db:8s} {counters:3d} counters: raw SQL {raw_rate:7.0f} claims/s"
+            if db == "postgres":
+                line += f" p99 {raw_p99 * 1000:.1f} ms"
             if True in raw:
                 line += f" (bare single-UPDATE claim {raw[True][0]:.0f}/s)"
             print(f"{line}, double {sum(d for _, d in raw.values())}")
