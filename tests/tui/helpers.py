@@ -32,3 +32,9 @@ def plain(widget: Static, width: int = 200) -> str:
         widget.content  # type: ignore[arg-type]
     )
     return out.getvalue()
+
+
+async def log_in(pilot: Pilot[None], user: str, pin: str) -> None:
+    """Type a login into the login screen (the counter field keeps what it holds)."""
+    await pilot.press(*user, "enter", *pin, "enter", "enter")
+    await settle(pilot)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import os
 import shutil
 import wave
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 from textual.widgets import Digits, Static
 
-from clerk_console.cli import embedded_platform, make_app
+from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.display import DisplayScreen
@@ -31,17 +31,15 @@ def espeak() -> None:
 
 
 async def test_a_new_call_is_announced(
-    espeak: None, settings: ConsoleConfig, tmp_path: Path
+    espeak: None,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    tmp_path: Path,
 ) -> None:
     spoken = tmp_path / "call.wav"
     settings = replace(
         settings, display=replace(settings.display, speak=True, speak_to=str(spoken))
     )
-    asgi = embedded_platform(settings)
-
-    def platform() -> PlatformClient:
-        return PlatformClient(transport=httpx.ASGITransport(app=asgi))
-
     staff = platform()
     await staff.login("guide01", "333333")
     await staff.issue_ticket("B")

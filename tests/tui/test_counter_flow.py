@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
-import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from clerk_console.cli import embedded_platform, make_app
+from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.counter import CounterScreen
 from clerk_console.tui.screens.guide import GuideScreen
 from clerk_console.tui.screens.login import LoginScreen
 
+from tui.helpers import log_in as type_login
 from tui.helpers import plain, settle
 
 SIZE = (140, 40)
-
-
-@pytest.fixture
-def platform(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
-    app = embedded_platform(settings)
-    return lambda: PlatformClient(transport=httpx.ASGITransport(app=app))
 
 
 async def kiosk_issues(platform: Callable[[], PlatformClient], line: str, count: int) -> None:
@@ -37,8 +30,7 @@ async def kiosk_issues(platform: Callable[[], PlatformClient], line: str, count:
 
 async def log_in(pilot: Pilot[None], user: str, pin: str) -> None:
     assert isinstance(pilot.app.screen, LoginScreen)  # the console opens on the login
-    await pilot.press(*user, "enter", *pin, "enter", "enter")  # counter 5 is prefilled
-    await settle(pilot)
+    await type_login(pilot, user, pin)  # counter 5 is prefilled
 
 
 def text_of(pilot: Pilot[None], widget_id: str) -> str:

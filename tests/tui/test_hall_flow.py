@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import httpx
-import pytest
 from textual.widgets import DataTable, Digits, Static
 
 from clerk_console.central.db import demo_booking_codes
-from clerk_console.cli import embedded_platform, make_app
+from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.counter import CounterScreen
@@ -19,15 +17,9 @@ from clerk_console.tui.screens.display import DisplayScreen
 from clerk_console.tui.screens.kiosk import KioskScreen
 from clerk_console.tui.screens.supervisor import SupervisorScreen
 
-from tui.helpers import plain, settle
+from tui.helpers import log_in, plain, settle
 
 SIZE = (140, 40)
-
-
-@pytest.fixture
-def platform(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
-    app = embedded_platform(settings)
-    return lambda: PlatformClient(transport=httpx.ASGITransport(app=app))
 
 
 async def test_kiosk_counter_display_and_supervisor(
@@ -36,8 +28,7 @@ async def test_kiosk_counter_display_and_supervisor(
     kiosk = make_app(settings, platform=platform, start="kiosk")
     async with kiosk.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"guide01", "enter", *"333333", "enter", "enter")
-        await settle(pilot)
+        await log_in(pilot, "guide01", "333333")
         screen = kiosk.screen
         assert isinstance(screen, KioskScreen)
         await pilot.press("b")
@@ -54,8 +45,7 @@ async def test_kiosk_counter_display_and_supervisor(
     counter = make_app(settings, platform=platform)
     async with counter.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"clerk01", "enter", *"111111", "enter", "enter")
-        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
         assert isinstance(counter.screen, CounterScreen)
         await pilot.press("n")  # the priority ticket first
         await settle(pilot)
@@ -84,8 +74,7 @@ async def test_kiosk_counter_display_and_supervisor(
     supervisor = make_app(settings, platform=platform, start="kiosk")
     async with supervisor.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"super01", "enter", *"222222", "enter", "enter")
-        await settle(pilot)
+        await log_in(pilot, "super01", "222222")
         screen = supervisor.screen
         assert isinstance(screen, SupervisorScreen)
         for _ in range(30):
@@ -110,8 +99,7 @@ async def test_kiosk_checks_in_a_booking(
     kiosk = make_app(settings, platform=platform, start="kiosk")
     async with kiosk.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"guide01", "enter", *"333333", "enter", "enter")
-        await settle(pilot)
+        await log_in(pilot, "guide01", "333333")
         screen = kiosk.screen
         assert isinstance(screen, KioskScreen)
 
