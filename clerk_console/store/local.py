@@ -17,9 +17,16 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, col, select
 
 from clerk_console.domain.audit import GENESIS, AuditFields, ChainBreak, entry_hash, verify_chain
+from clerk_console.domain.intake import Intake
 from clerk_console.domain.search import HitKind, SearchKey
 from clerk_console.store.migrations import migrate
-from clerk_console.store.models import AuditEntry, CaseSequence, CatalogCache
+from clerk_console.store.models import (
+    AuditEntry,
+    CaseMaterial,
+    CaseRecord,
+    CaseSequence,
+    CatalogCache,
+)
 
 STORE_FILE = "console.db"
 
@@ -46,6 +53,37 @@ def make_engine(path: Path) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _append_audit(
+    s: Session,
+    actor: str,
+    action: str,
+    subject: str,
+    detail: Mapping[str, Any] | None = None,
+    counter: int | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry, chained to the previous one, in the caller's transaction (which
+    holds the write lock: BEGIN IMMEDIATE), so a change and its entry commit together."""
+    stamp = (at or _utcnow()).isoformat()
+    last = s.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
+    seq = 1 if last is None else last.seq + 1
+    prev = GENESIS if last is None else last.hash
+    fields = AuditFields(seq, stamp, actor, counter, action, subject, dict(detail or {}))
+    row = AuditEntry(
+        seq=seq,
+        at=stamp,
+        actor=actor,
+        counter=counter,
+        action=action,
+        subject=subject,
+        detail_json=json.dumps(fields.detail, ensure_ascii=False, sort_keys=True),
+        prev_hash=prev,
+        hash=entry_hash(prev, fields),
+    )
+    s.add(row)
+    return row
 
 
 @dataclass(frozen=True)
@@ -98,25 +136,8 @@ class LocalStore:
         at: datetime | None = None,
     ) -> AuditEntry:
         """Append one entry, chained to the previous one, in its own transaction."""
-        stamp = (at or _utcnow()).isoformat()
         with self.session() as s, s.begin():
-            last = s.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
-            seq = 1 if last is None else last.seq + 1
-            prev = GENESIS if last is None else last.hash
-            fields = AuditFields(seq, stamp, actor, counter, action, subject, dict(detail or {}))
-            row = AuditEntry(
-                seq=seq,
-                at=stamp,
-                actor=actor,
-                counter=counter,
-                action=action,
-                subject=subject,
-                detail_json=json.dumps(fields.detail, ensure_ascii=False, sort_keys=True),
-                prev_hash=prev,
-                hash=entry_hash(prev, fields),
-            )
-            s.add(row)
-        return row
+            return _append_audit(s, actor, action, subject, detail, counter, at)
 
     def audit_entries(self) -> list[AuditEntry]:
         """The whole log in order."""
@@ -188,3 +209,102 @@ class LocalStore:
             row.last += 1
             s.add(row)
             return row.last
+
+    # --- intake drafts ---------------------------------------------------------------------
+
+    def save_draft(
+        self, intake: Intake, hall: str, what: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        """Save the intake as it now is, with an audit entry saying what changed (`what`,
+        e.g. "intake.material"), in one transaction: after this returns, a crash or a power
+        cut loses nothing."""
+        data = intake.to_data()
+        now = _utcnow()
+        with self.session() as s, s.begin():
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == intake.key)).first()
+            if case is None:
+                case = CaseRecord(
+                    draft_key=intake.key,
+                    hall=hall,
+                    counter=intake.counter,
+                    created_at=now,
+                    updated_at=now,
+                )
+            case.clerk, case.step, case.ticket = intake.clerk, intake.step.value, intake.ticket
+            case.applicant_json = _dumps({"applicant": data["applicant"], "agent": data["agent"]})
+            case.selection_json = _dumps(data["selection"])
+            case.answers_json = _dumps(data["answers"])
+            case.form_json = _dumps(data["form"])
+            case.updated_at = now
+            s.add(case)
+            s.flush()
+            assert case.id is not None
+            rows = {
+                m.material_code: m
+                for m in s.exec(select(CaseMaterial).where(CaseMaterial.case_id == case.id))
+            }
+            for code, record in data["records"].items():
+                row = rows.get(code) or CaseMaterial(
+                    case_id=case.id, material_code=code, updated_at=now
+                )
+                if code not in rows or _record_of(row) != record:
+                    for name, value in record.items():
+                        setattr(row, name, _column(name, value))
+                    row.updated_at = now
+                    s.add(row)
+            _append_audit(s, intake.clerk, what, intake.key, detail, intake.counter, now)
+
+    def load_draft(self, key: str) -> Intake | None:
+        """The draft saved under `key`, as it was last saved."""
+        with self.session() as s:
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == key)).first()
+            if case is None:
+                return None
+            materials = s.exec(select(CaseMaterial).where(CaseMaterial.case_id == case.id))
+            people = json.loads(case.applicant_json)
+            return Intake.from_data(
+                {
+                    "key": case.draft_key,
+                    "counter": case.counter,
+                    "clerk": case.clerk,
+                    "ticket": case.ticket,
+                    "step": case.step,
+                    "applicant": people["applicant"],
+                    "agent": people["agent"],
+                    "selection": json.loads(case.selection_json),
+                    "answers": json.loads(case.answers_json),
+                    "form": json.loads(case.form_json),
+                    "records": {m.material_code: _record_of(m) for m in materials},
+                }
+            )
+
+    def open_drafts(self, counter: int) -> list[str]:
+        """Keys of this counter's unfinished intakes, most recently changed first."""
+        with self.session() as s:
+            query = select(CaseRecord.draft_key).where(
+                CaseRecord.counter == counter, CaseRecord.status == "draft"
+            )
+            return list(s.exec(query.order_by(col(CaseRecord.updated_at).desc())))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _column(name: str, value: Any) -> Any:
+    """A record's plain value as its column holds it."""
+    if name == "deferred_until" and value is not None:
+        return date.fromisoformat(value)
+    return value
+
+
+def _record_of(row: CaseMaterial) -> dict[str, Any]:
+    return {
+        "original": row.original,
+        "copies": row.copies,
+        "scans": row.scans,
+        "verified_by_sharing": row.verified_by_sharing,
+        "deferred_until": row.deferred_until.isoformat() if row.deferred_until else None,
+        "not_applicable": row.not_applicable,
+        "marked_missing": row.marked_missing,
+    }

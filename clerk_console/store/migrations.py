@@ -126,6 +126,14 @@ CREATE TABLE case_sequence (
 );
 """,
     ),
+    Migration(
+        2,
+        "intake drafts: the step to resume at and the clerk",
+        """
+ALTER TABLE case_record ADD COLUMN step VARCHAR NOT NULL DEFAULT 'applicant';
+ALTER TABLE case_record ADD COLUMN clerk VARCHAR NOT NULL DEFAULT '';
+""",
+    ),
 )
 
 

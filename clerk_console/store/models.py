@@ -36,6 +36,8 @@ class CaseRecord(StoreModel, table=True):
     status: str = "draft"
     hall: str
     counter: int
+    clerk: str = ""
+    step: str = "applicant"  # where a reopened draft resumes
     ticket: str | None = None
     selection_json: str = "{}"
     answers_json: str = "{}"
