@@ -19,7 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from clerk_console.central import auth, queue
+from clerk_console.central import auth, cases, queue
 from clerk_console.central.db import (
     database_url,
     is_postgres,
@@ -28,7 +28,7 @@ from clerk_console.central.db import (
     now,
     server_secret,
 )
-from clerk_console.central.errors import PlatformError, unauthorized
+from clerk_console.central.errors import PlatformError, bad_request, unauthorized
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.models import CatalogRecord
 from clerk_console.central.queue import Actor, QueueRules
@@ -132,6 +132,22 @@ class AppointmentOut(BaseModel):
 class CheckedInOut(IssuedOut):
     appointment: AppointmentOut
     on_time: bool
+
+
+class CaseIn(_In):
+    number: str = Field(min_length=10, max_length=40)
+    status: Literal["accepted", "deferred", "supplement", "rejected"]
+    data: dict[str, Any]
+
+
+class CaseOut(BaseModel):
+    number: str
+    hall: str
+    counter: int
+    clerk: str
+    status: str
+    data: dict[str, Any]
+    received_at: str
 
 
 class CounterOut(BaseModel):
@@ -401,6 +417,36 @@ def create_app(
                 appointment_at=body.appointment_at,
             )
             return slip(s, t, stamp)
+
+    # --- cases ----------------------------------------------------------------------
+
+    @app.post("/cases", response_model=CaseOut, status_code=201, responses=ERRORS)
+    def receive_case(
+        body: CaseIn,
+        response: Response,
+        who: Actor = Depends(actor),
+        idempotency_key: str | None = Header(None, max_length=100),
+    ) -> dict[str, Any]:
+        """A case from a counter (accepted, deferred, supplement notice, rejected). Send it
+        with an `Idempotency-Key`: the same key again answers the stored case (200) and
+        stores nothing new; the same key with another case is refused (409)."""
+        auth.require(who, *COUNTER_ROLES)
+        if not idempotency_key or len(idempotency_key) < 8:
+            raise bad_request("idempotency_key_required", "send an Idempotency-Key (8+ chars)")
+        with tx() as s:
+            row, new = cases.receive_case(
+                s, idempotency_key, body.number.upper(), body.status, body.data, who, clock()
+            )
+            if not new:
+                response.status_code = 200
+            return cases.case_view(row)
+
+    @app.get("/cases/{number}", response_model=CaseOut, responses=ERRORS)
+    def case(number: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """A case by its number."""
+        auth.require(who, *COUNTER_ROLES, "admin")
+        with Session(engine) as s:
+            return cases.case_view(cases.find_case(s, number))
 
     # --- appointments ---------------------------------------------------------------
 

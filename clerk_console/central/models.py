@@ -155,6 +155,20 @@ class AppointmentRow(CentralModel, table=True):
     checked_in_at: datetime | None = Field(default=None, sa_column=_tz_null())
 
 
+class CaseRow(CentralModel, table=True):
+    """A case as a counter sent it (受理、补正、不予受理), stored once per idempotency key."""
+
+    __tablename__ = "intake_case"
+    number: str = Field(primary_key=True)  # 受理编号, made at the counter
+    idempotency_key: str = Field(unique=True)
+    hall: str
+    counter: int
+    clerk: str
+    status: str  # accepted | deferred | supplement | rejected
+    data_json: str  # applicant, selection, answers, materials, form, decision as sent
+    received_at: datetime = Field(sa_column=_tz())
+
+
 class TicketEvent(CentralModel, table=True):
     """One state change of a ticket, with when, where and by whom."""
 

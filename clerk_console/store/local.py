@@ -26,6 +26,7 @@ from clerk_console.store.models import (
     CaseRecord,
     CaseSequence,
     CatalogCache,
+    OutboxRow,
 )
 
 STORE_FILE = "console.db"
@@ -253,6 +254,79 @@ class LocalStore:
                     row.updated_at = now
                     s.add(row)
             _append_audit(s, intake.clerk, what, intake.key, detail, intake.counter, now)
+
+    def close_intake(
+        self,
+        intake: Intake,
+        hall: str,
+        number: str,
+        password: str,
+        status: str,
+        decision: Mapping[str, Any],
+    ) -> None:
+        """The intake ends (accepted, deferred, supplement notice, rejected): the case, its
+        outbox row (to send to the platform, keyed by the draft's key) and the audit entry
+        are written in one transaction."""
+        self.save_draft(intake, hall, "intake.step", {"step": intake.step.value})
+        now = _utcnow()
+        data = intake.to_data()
+        payload = {
+            "number": number,
+            "status": status,
+            "data": {
+                "applicant": data["applicant"],
+                "agent": data["agent"],
+                "selection": data["selection"],
+                "answers": data["answers"],
+                "materials": data["records"],
+                "form": data["form"],
+                "decision": dict(decision),
+                "ticket": intake.ticket,
+            },
+        }
+        with self.session() as s, s.begin():
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == intake.key)).one()
+            if case.status != "draft":
+                raise ValueError(f"intake {intake.key} is already {case.status}")
+            case.status, case.case_number, case.query_password = status, number, password
+            case.decision_json = _dumps(dict(decision))
+            case.updated_at = now
+            s.add(case)
+            s.add(
+                OutboxRow(
+                    kind="case",
+                    idempotency_key=intake.key,
+                    payload_json=_dumps(payload),
+                    created_at=now,
+                )
+            )
+            detail = {"number": number, "status": status}
+            _append_audit(s, intake.clerk, f"case.{status}", intake.key, detail, intake.counter)
+
+    def pending_outbox(self) -> list[OutboxRow]:
+        """What is still to be sent to the platform, oldest first."""
+        with self.session() as s:
+            query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None))
+            return list(s.exec(query.order_by(col(OutboxRow.id))))
+
+    def outbox_sent(self, row_id: int) -> None:
+        """The platform acknowledged this row."""
+        with self.session() as s, s.begin():
+            row = s.get(OutboxRow, row_id)
+            assert row is not None
+            row.sent_at = _utcnow()
+            row.attempts += 1
+            row.last_error = None
+            s.add(row)
+
+    def outbox_failed(self, row_id: int, error: str) -> None:
+        """A try to send this row failed; it stays queued with the reason."""
+        with self.session() as s, s.begin():
+            row = s.get(OutboxRow, row_id)
+            assert row is not None
+            row.attempts += 1
+            row.last_error = error
+            s.add(row)
 
     def load_draft(self, key: str) -> Intake | None:
         """The draft saved under `key`, as it was last saved."""

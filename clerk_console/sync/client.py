@@ -132,9 +132,16 @@ class PlatformClient:
         await self._http.aclose()
 
     async def _request(
-        self, method: str, path: str, json: Any = None, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers = {**(headers or {})}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
             response = await self._http.request(
                 method, path, json=json, params=params, headers=headers
@@ -231,6 +238,14 @@ class PlatformClient:
             datetime.fromisoformat(booking["starts_at"]),
             datetime.fromisoformat(booking["ends_at"]),
             bool(data["on_time"]),
+        )
+
+    async def send_case(self, payload: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """Send a case from this counter; sending it again with the same key is harmless."""
+        return dict(
+            await self._request(
+                "POST", "/cases", json=dict(payload), headers={"Idempotency-Key": idempotency_key}
+            )
         )
 
     async def counter_action(

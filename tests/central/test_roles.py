@@ -25,6 +25,13 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/tickets/B001", None, EVERYONE),
     ("POST", "/tickets/B001/move", {"line": "A"}, {"supervisor"}),
     ("POST", "/appointments", BOOKING, ISSUERS),
+    (
+        "POST",
+        "/cases",
+        {"number": "JY01-20261123-05-0001", "status": "accepted", "data": {}},
+        COUNTER,
+    ),
+    ("GET", "/cases/JY01-20261123-05-0001", None, COUNTER | {"admin"}),
     ("GET", "/appointments", None, ISSUERS),
     ("POST", "/appointments/00000000/check-in", None, ISSUERS),
     ("POST", "/counters/5/call-next", None, COUNTER),

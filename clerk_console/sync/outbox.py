@@ -1,0 +1,49 @@
+"""Sending the local store's outbox to the platform.
+
+Rows go oldest first, each with its idempotency key, so a row sent twice (the answer was
+lost, the console restarted) is stored once on the platform. An unreachable platform stops
+the round and leaves everything queued; a refusal is kept on its row for a clerk or an
+administrator to read, and the rows behind it still go.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from clerk_console.store.local import LocalStore
+from clerk_console.sync.client import PlatformClient, PlatformRefused, PlatformUnreachable
+
+
+@dataclass(frozen=True)
+class PushReport:
+    """What one round of sending did."""
+
+    sent: int
+    refused: int
+    waiting: int  # still queued after the round
+    error: str = ""  # why the round stopped or the last refusal
+
+
+async def push_outbox(store: LocalStore, client: PlatformClient) -> PushReport:
+    """Send every queued row once; stop at the first sign the platform is unreachable."""
+    sent = refused = 0
+    error = ""
+    for row in store.pending_outbox():
+        assert row.id is not None
+        try:
+            if row.kind == "case":
+                await client.send_case(json.loads(row.payload_json), row.idempotency_key)
+            else:
+                raise ValueError(f"unknown outbox kind {row.kind!r}")
+        except PlatformUnreachable as exc:
+            store.outbox_failed(row.id, str(exc))
+            error = str(exc)
+            break
+        except PlatformRefused as exc:
+            store.outbox_failed(row.id, f"{exc.code}: {exc.message}")
+            refused, error = refused + 1, f"{exc.code}: {exc.message}"
+            continue
+        store.outbox_sent(row.id)
+        sent += 1
+    return PushReport(sent, refused, len(store.pending_outbox()), error)

@@ -1,0 +1,56 @@
+"""Cases sent by the counters: stored once per idempotency key, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from central.conftest import Platform
+from sqlmodel import Session, func, select
+
+from clerk_console.central.models import CaseRow
+
+CLERK = ("clerk01", "111111")
+NUMBER = "JY01-20261123-05-0001"
+
+
+def send(p: Platform, headers: dict[str, str], key: str | None, **case: Any) -> Any:
+    body = {"number": NUMBER, "status": "accepted", "data": {"items": ["SCJG-001"]}} | case
+    extra = {"Idempotency-Key": key} if key else {}
+    return p.client.post("/cases", json=body, headers=headers | extra)
+
+
+def stored(p: Platform) -> int:
+    with Session(p.engine) as s:
+        return int(s.exec(select(func.count()).select_from(CaseRow)).one())
+
+
+def test_a_case_resent_is_stored_once(platform: Platform) -> None:
+    p = platform
+    clerk = p.login(*CLERK, counter=5)
+    first = send(p, clerk, "draft-0001")
+    assert first.status_code == 201, first.text
+    assert first.json()["clerk"] == "clerk01" and first.json()["counter"] == 5
+    again = send(p, clerk, "draft-0001")  # the answer was lost; the counter sends again
+    assert again.status_code == 200 and again.json() == first.json()
+    assert stored(p) == 1
+    fetched = p.client.get(f"/cases/{NUMBER.lower()}", headers=clerk)
+    assert fetched.status_code == 200 and fetched.json() == first.json()
+
+
+def test_what_a_case_cannot_be(platform: Platform) -> None:
+    p = platform
+    clerk = p.login(*CLERK, counter=5)
+    assert send(p, clerk, "draft-0001").status_code == 201
+    other = send(p, clerk, "draft-0001", status="rejected")
+    assert other.status_code == 409 and other.json()["error"] == "idempotency_conflict"
+    taken = send(p, clerk, "draft-0002")
+    assert taken.status_code == 409 and taken.json()["error"] == "case_exists"
+    no_key = send(p, clerk, None, number="JY01-20261123-05-0002")
+    assert no_key.status_code == 400 and no_key.json()["error"] == "idempotency_key_required"
+    bad = send(p, clerk, "draft-0003", number="not-a-case-number")
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_case_number"
+    elsewhere = send(p, clerk, "draft-0004", number="JY01-20261123-07-0001")
+    assert elsewhere.status_code == 403 and elsewhere.json()["error"] == "not_your_counter"
+    missing = p.client.get("/cases/JY01-20261123-05-0999", headers=clerk)
+    assert missing.status_code == 404 and missing.json()["error"] == "unknown_case"
+    assert stored(p) == 1
