@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -19,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from clerk_console.catalog_files import CatalogFiles
 from clerk_console.central import auth, cases, queue
 from clerk_console.central.db import (
     database_url,
@@ -32,6 +34,7 @@ from clerk_console.central.errors import PlatformError, bad_request, unauthorize
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.models import CatalogRecord
 from clerk_console.central.queue import Actor, QueueRules
+from clerk_console.central.registries import Registries
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig, load_central_config
 
@@ -134,6 +137,12 @@ class CheckedInOut(IssuedOut):
     on_time: bool
 
 
+class RecordOut(BaseModel):
+    registry: str
+    key: str
+    fields: dict[str, str]
+
+
 class CaseIn(_In):
     number: str = Field(min_length=10, max_length=40)
     status: Literal["accepted", "deferred", "supplement", "rejected"]
@@ -214,6 +223,7 @@ def create_app(
         description="The hall's queue, catalog of record and staff logins.",
     )
     app.state.engine = engine
+    registries = Registries.load(CatalogFiles.locate(_data_dir(config)).catalog_dir.parent)
 
     @app.exception_handler(PlatformError)
     async def _platform_error(_request: Request, exc: PlatformError) -> JSONResponse:
@@ -448,6 +458,15 @@ def create_app(
         with Session(engine) as s:
             return cases.case_view(cases.find_case(s, number))
 
+    # --- shared registries -------------------------------------------------------------
+
+    @app.get("/registries/{code}/{key}", response_model=RecordOut, responses=ERRORS)
+    def registry_record(code: str, key: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """A shared registry's record (免提交): a match verifies the material it holds and
+        fills the form fields it carries; 404 `no_record` when the registry has none."""
+        auth.require(who, *COUNTER_ROLES, "approver", "admin")
+        return registries.look_up(code, key)
+
     # --- appointments ---------------------------------------------------------------
 
     @app.post("/appointments", response_model=AppointmentOut, status_code=201, responses=ERRORS)
@@ -603,3 +622,7 @@ def app_from_settings() -> FastAPI:
     settings = load_central_config().config
     assert isinstance(settings, CentralConfig)
     return create_app(settings)
+
+
+def _data_dir(config: CentralConfig) -> Path | None:
+    return Path(config.catalog_dir) if config.catalog_dir else None
