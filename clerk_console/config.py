@@ -111,6 +111,10 @@ class IntakeSettings:
 
     max_deferral_days: int = field(default=30, metadata=_checked(_between(1, 180)))
     """How far ahead a deferred material (容缺) may be promised, in calendar days."""
+    hot_folder: str = ""
+    """Where the document scanner writes its files; empty = no document scanner."""
+    hot_folder_settle_seconds: float = field(default=1.0, metadata=_checked(_between(0.1, 30)))
+    """A file is taken once its size has not changed for this long (the scanner is done)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from clerk_console.domain.intake import Intake
 from clerk_console.domain.search import HitKind, SearchKey
 from clerk_console.store.migrations import migrate
 from clerk_console.store.models import (
+    Attachment,
     AuditEntry,
     CaseMaterial,
     CaseRecord,
@@ -328,6 +329,74 @@ class LocalStore:
             row.last_error = error
             s.add(row)
 
+    # --- attachments (scanned documents) -----------------------------------------------
+
+    def add_attachment(
+        self,
+        sha256: str,
+        name: str,
+        size: int,
+        mime: str,
+        pages: int | None,
+        actor: str,
+        draft_key: str | None = None,
+        material: str | None = None,
+    ) -> Attachment:
+        """Record a stored file: attached to a material of a draft (its scan count goes up
+        in the same transaction), or, without a draft, kept in the inbox."""
+        now = _utcnow()
+        with self.session() as s, s.begin():
+            case = None
+            if draft_key is not None:
+                case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == draft_key)).one()
+            row = Attachment(
+                sha256=sha256,
+                case_id=case.id if case else None,
+                material_code=material if case else None,
+                file_name=name,
+                size=size,
+                mime=mime,
+                pages=pages,
+                added_at=now,
+            )
+            s.add(row)
+            if case is not None and material is not None:
+                _count_scan(s, case, material, now)
+            where = {"file": name, "sha256": sha256, "material": material}
+            _append_audit(s, actor, "attachment.added", draft_key or "inbox", where)
+        return row
+
+    def inbox(self) -> list[Attachment]:
+        """Scanned files that came with no intake open, oldest first."""
+        with self.session() as s:
+            query = select(Attachment).where(col(Attachment.case_id).is_(None))
+            return list(s.exec(query.order_by(col(Attachment.id))))
+
+    def assign_attachment(
+        self, attachment_id: int, draft_key: str, material: str, actor: str
+    ) -> None:
+        """Attach a file from the inbox to a material of a draft."""
+        now = _utcnow()
+        with self.session() as s, s.begin():
+            row = s.get(Attachment, attachment_id)
+            if row is None or row.case_id is not None:
+                raise ValueError(f"attachment {attachment_id} is not in the inbox")
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == draft_key)).one()
+            row.case_id, row.material_code = case.id, material
+            s.add(row)
+            _count_scan(s, case, material, now)
+            detail = {"attachment": attachment_id, "material": material}
+            _append_audit(s, actor, "attachment.assigned", draft_key, detail)
+
+    def attachments(self, draft_key: str) -> list[Attachment]:
+        """The files attached to a draft's materials."""
+        with self.session() as s:
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == draft_key)).first()
+            if case is None:
+                return []
+            query = select(Attachment).where(Attachment.case_id == case.id)
+            return list(s.exec(query.order_by(col(Attachment.id))))
+
     def load_draft(self, key: str) -> Intake | None:
         """The draft saved under `key`, as it was last saved."""
         with self.session() as s:
@@ -359,6 +428,20 @@ class LocalStore:
                 CaseRecord.counter == counter, CaseRecord.status == "draft"
             )
             return list(s.exec(query.order_by(col(CaseRecord.updated_at).desc())))
+
+
+def _count_scan(s: Session, case: CaseRecord, material: str, now: datetime) -> None:
+    """One more scan of a material of the case."""
+    assert case.id is not None
+    query = select(CaseMaterial).where(
+        CaseMaterial.case_id == case.id, CaseMaterial.material_code == material
+    )
+    row = s.exec(query).first() or CaseMaterial(
+        case_id=case.id, material_code=material, updated_at=now
+    )
+    row.scans += 1
+    row.updated_at = now
+    s.add(row)
 
 
 def _dumps(value: Any) -> str:
