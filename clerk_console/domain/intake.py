@@ -9,18 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from clerk_console.domain.checklist import Selection
-from clerk_console.domain.decision import MaterialRecord, OriginalStatus
+from clerk_console.domain.catalog import Catalog
+from clerk_console.domain.checklist import Selection, build_checklist
+from clerk_console.domain.decision import (
+    DEFAULT_MAX_DEFERRAL_DAYS,
+    DecisionKind,
+    MaterialRecord,
+    OriginalStatus,
+    Problem,
+    SupplementLine,
+    assess,
+    check_decision,
+    supplement_lines,
+)
 from clerk_console.domain.identifiers import (
     Checked,
     check_credit_code,
     check_id_number,
     check_mobile,
 )
+from clerk_console.domain.workdays import DueDate, WorkCalendar
 
 
 class ApplicantKind(StrEnum):
@@ -222,4 +234,114 @@ def record_from_data(data: dict[str, Any]) -> MaterialRecord:
         deferred_until=date.fromisoformat(until) if until else None,
         not_applicable=bool(data.get("not_applicable", False)),
         marked_missing=bool(data.get("marked_missing", False)),
+    )
+
+
+STATUS_OF = {
+    DecisionKind.ACCEPT: "accepted",
+    DecisionKind.ACCEPT_DEFERRED: "deferred",
+    DecisionKind.SUPPLEMENT: "supplement",
+    DecisionKind.REJECT: "rejected",
+}
+"""The case status each decision leaves."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """How an intake ended, with everything the receipt or notice will say.
+
+    Every decision gets a case number (a supplement notice or a refusal is referred to by
+    it too); only an accepted case has a query password and promised dates."""
+
+    kind: DecisionKind
+    case_number: str
+    query_password: str
+    promised: dict[str, DueDate]  # item code -> promised date (accepted cases)
+    deferred: dict[str, date]  # material code -> the date it was promised for (容缺)
+    supplement: tuple[SupplementLine, ...]  # 一次性告知: every missing or insufficient one
+    reason_code: str = ""
+    reason_text: str = ""
+
+    @property
+    def status(self) -> str:
+        """The case's status."""
+        return STATUS_OF[self.kind]
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data for the store, the platform and the printed documents."""
+        return {
+            "kind": self.kind.value,
+            "case_number": self.case_number,
+            "promised": {
+                item: {"day": due.day.isoformat(), "provisional": due.provisional}
+                for item, due in self.promised.items()
+            },
+            "deferred": {code: day.isoformat() for code, day in self.deferred.items()},
+            "supplement": [
+                {
+                    "material": line.material,
+                    "items": list(line.items),
+                    "shortfalls": [s.value for s in line.shortfalls],
+                    "copies_missing": line.copies_missing,
+                }
+                for line in self.supplement
+            ],
+            "reason_code": self.reason_code,
+            "reason_text": self.reason_text,
+        }
+
+
+def decide(
+    intake: Intake,
+    catalog: Catalog,
+    calendar: WorkCalendar,
+    kind: DecisionKind,
+    now: datetime,
+    *,
+    case_number: str,
+    query_password: str,
+    reason_code: str = "",
+    reason_text: str = "",
+    max_deferral_days: int = DEFAULT_MAX_DEFERRAL_DAYS,
+) -> Decision | list[Problem]:
+    """The decision, or every reason it cannot be taken now (nothing is decided then)."""
+    if intake.selection is None:
+        return [Problem("nothing_selected")]
+    checklist = build_checklist(catalog, intake.selection, intake.answers)
+    assessment = assess(checklist, intake.records)
+    problems = check_decision(
+        kind,
+        assessment,
+        now.date(),
+        catalog=catalog,
+        reason_code=reason_code,
+        reason_text=reason_text,
+        max_deferral_days=max_deferral_days,
+    )
+    if problems:
+        return problems
+    accepted = kind in (DecisionKind.ACCEPT, DecisionKind.ACCEPT_DEFERRED)
+    promised = (
+        {
+            code: calendar.due_date(now, catalog.items[code].promised_days)
+            for code in checklist.items
+        }
+        if accepted
+        else {}
+    )
+    deferred = {
+        a.entry.material.code: a.record.deferred_until
+        for a in assessment.deferred
+        if a.record.deferred_until is not None and kind is DecisionKind.ACCEPT_DEFERRED
+    }
+    lines = tuple(supplement_lines(assessment)) if kind is DecisionKind.SUPPLEMENT else ()
+    return Decision(
+        kind,
+        case_number,
+        query_password if accepted else "",
+        promised,
+        deferred,
+        lines,
+        reason_code,
+        reason_text,
     )

@@ -3,20 +3,25 @@ back exactly as it was written."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
-from clerk_console.domain.checklist import Selection
-from clerk_console.domain.decision import MaterialRecord, OriginalStatus
+from clerk_console.domain.catalog import Catalog, OriginalRule
+from clerk_console.domain.checklist import Selection, build_checklist
+from clerk_console.domain.decision import DecisionKind, MaterialRecord, OriginalStatus, Problem
 from clerk_console.domain.intake import (
     Agent,
     Applicant,
     ApplicantKind,
+    Decision,
     FieldProblem,
     Intake,
     Step,
     applicant_problems,
+    decide,
     normalised,
 )
+from clerk_console.domain.workdays import WorkCalendar
 
 ID = "11010519491231002X"
 USCC = "91110000600037341L"
@@ -86,3 +91,147 @@ def test_a_draft_reads_back_as_it_was_written() -> None:
     assert Intake.from_data(intake.to_data()) == intake
     items = Intake(key="d2", counter=1, clerk="c", selection=Selection(items=("a", "b")))
     assert Intake.from_data(items.to_data()) == items
+
+
+# --- deciding --------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
+
+
+def decide_now(
+    intake: Intake, catalog: Catalog, kind: DecisionKind, number: str, password: str
+) -> Decision | list[Problem]:
+    return decide(
+        intake, catalog, WorkCalendar(), kind, NOW, case_number=number, query_password=password
+    )
+
+
+def settled(catalog: Catalog, selection: Selection) -> Intake:
+    """An intake whose scenario questions are all answered (first choice each time)."""
+    intake = Intake(key="d", counter=5, clerk="clerk01", selection=selection)
+    while question := build_checklist(catalog, selection, intake.answers).next_question:
+        intake = replace(
+            intake, answers={**intake.answers, question.code: question.choices[0].code}
+        )
+    return intake
+
+
+def everything_handed_in(catalog: Catalog, intake: Intake) -> Intake:
+    assert intake.selection is not None
+    for entry in build_checklist(catalog, intake.selection, intake.answers).entries:
+        status = {
+            OriginalRule.COLLECT: OriginalStatus.COLLECTED,
+            OriginalRule.VERIFY: OriginalStatus.VERIFIED,
+            OriginalRule.NONE: OriginalStatus.NONE,
+        }[entry.original]
+        record = replace(MaterialRecord(), original=status, copies=entry.copies, scans=1)
+        intake = intake.with_record(entry.material.code, record)
+    return intake
+
+
+def test_accepting_qykb_promises_each_item_in_working_days(catalog: Catalog) -> None:
+    intake = everything_handed_in(catalog, settled(catalog, Selection(bundle="QYKB")))
+    decision = decide(
+        intake,
+        catalog,
+        WorkCalendar(),
+        DecisionKind.ACCEPT,
+        NOW,
+        case_number="JY01-20261123-05-0001",
+        query_password="123456",
+    )
+    assert isinstance(decision, Decision), decision
+    assert decision.status == "accepted" and decision.query_password == "123456"
+    checklist = build_checklist(catalog, Selection(bundle="QYKB"), intake.answers)
+    assert set(decision.promised) == set(checklist.items)
+    for code, due in decision.promised.items():
+        assert due == WorkCalendar().due_date(NOW, catalog.items[code].promised_days)
+    assert decision.supplement == () and decision.deferred == {}
+    assert decision.to_data()["promised"]
+
+
+def test_nothing_is_decided_while_something_blocks(catalog: Catalog) -> None:
+    intake = settled(catalog, Selection(bundle="QYKB"))
+    problems = decide(
+        intake,
+        catalog,
+        WorkCalendar(),
+        DecisionKind.ACCEPT,
+        NOW,
+        case_number="x",
+        query_password="1",
+    )
+    assert isinstance(problems, list) and problems[0].code == "materials_blocking"
+    unsettled = Intake(key="d", counter=5, clerk="c", selection=Selection(bundle="QYKB"))
+    problems = decide(
+        unsettled,
+        catalog,
+        WorkCalendar(),
+        DecisionKind.ACCEPT,
+        NOW,
+        case_number="x",
+        query_password="1",
+    )
+    assert isinstance(problems, list) and "questions_pending" in [p.code for p in problems]
+    nothing = Intake(key="d", counter=5, clerk="c")
+    problems = decide(
+        nothing,
+        catalog,
+        WorkCalendar(),
+        DecisionKind.ACCEPT,
+        NOW,
+        case_number="x",
+        query_password="1",
+    )
+    assert problems == [Problem("nothing_selected")]
+
+
+def test_a_supplement_notice_lists_exactly_what_is_missing(catalog: Catalog) -> None:
+    intake = everything_handed_in(catalog, settled(catalog, Selection(bundle="QYKB")))
+    assert intake.selection is not None
+    entries = build_checklist(catalog, intake.selection, intake.answers).entries
+    required = [e for e in entries if e.required][:2]
+    for entry in required:
+        intake = intake.with_record(entry.material.code, MaterialRecord().missing())
+    decision = decide(
+        intake,
+        catalog,
+        WorkCalendar(),
+        DecisionKind.SUPPLEMENT,
+        NOW,
+        case_number="n",
+        query_password="1",
+    )
+    assert isinstance(decision, Decision) and decision.status == "supplement"
+    assert [line.material for line in decision.supplement] == [e.material.name for e in required]
+    assert decision.query_password == "" and decision.promised == {}
+
+
+def test_a_refusal_needs_a_reason_from_the_catalog(catalog: Catalog) -> None:
+    intake = settled(catalog, Selection(bundle="QYKB"))
+    args = (intake, catalog, WorkCalendar(), DecisionKind.REJECT, NOW)
+    assert decide(*args, case_number="n", query_password="1") == [Problem("reason_required")]
+    reason = next(iter(catalog.rejection_reasons))
+    decision = decide(*args, case_number="n", query_password="1", reason_code=reason)
+    assert isinstance(decision, Decision) and decision.status == "rejected"
+    assert decision.reason_code == reason
+
+
+def test_a_deferral_carries_the_promised_dates(catalog: Catalog) -> None:
+    intake = everything_handed_in(catalog, settled(catalog, Selection(bundle="QYKB")))
+    assert intake.selection is not None
+    entries = build_checklist(catalog, intake.selection, intake.answers).entries
+    deferrable = next(e for e in entries if e.deferrable and e.required)
+    until = date(2026, 12, 1)
+    intake = intake.with_record(deferrable.material.code, MaterialRecord().deferred(until))
+    decision = decide(
+        intake,
+        catalog,
+        WorkCalendar(),
+        DecisionKind.ACCEPT_DEFERRED,
+        NOW,
+        case_number="n",
+        query_password="9",
+    )
+    assert isinstance(decision, Decision) and decision.status == "deferred"
+    assert decision.deferred == {deferrable.material.code: until}
