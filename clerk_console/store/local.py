@@ -304,6 +304,16 @@ class LocalStore:
             detail = {"number": number, "status": status}
             _append_audit(s, intake.clerk, f"case.{status}", intake.key, detail, intake.counter)
 
+    def discard_draft(self, intake: Intake) -> None:
+        """An intake given up before a decision: it no longer reopens."""
+        with self.session() as s, s.begin():
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == intake.key)).first()
+            if case is None or case.status != "draft":
+                return
+            case.status, case.updated_at = "discarded", _utcnow()
+            s.add(case)
+            _append_audit(s, intake.clerk, "intake.discarded", intake.key, {}, intake.counter)
+
     def pending_outbox(self) -> list[OutboxRow]:
         """What is still to be sent to the platform, oldest first."""
         with self.session() as s:

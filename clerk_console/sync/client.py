@@ -240,6 +240,11 @@ class PlatformClient:
             bool(data["on_time"]),
         )
 
+    async def registry_record(self, registry: str, key: str) -> dict[str, Any]:
+        """A shared registry's record (免提交); PlatformRefused `no_record` if there is none."""
+        path = f"/registries/{quote(registry, safe='')}/{quote(key.strip(), safe='')}"
+        return dict(await self._request("GET", path))
+
     async def send_case(self, payload: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Send a case from this counter; sending it again with the same key is harmless."""
         return dict(

@@ -10,13 +10,16 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed
 
+LIFELONG = {"feed", "intake-save", "hot-folder"}
+"""Worker groups that follow something for as long as their screen lives."""
+
 
 async def settle(pilot: Pilot[None]) -> None:
     """Wait until background loading is done (or has failed) and the screen has caught up."""
     await pilot.pause()  # let the first frame pass, so start-up work has begun
     for worker in list(pilot.app.workers):
-        if worker.group == "feed":
-            continue  # follows the platform for as long as its screen lives
+        if worker.group in LIFELONG:
+            continue  # runs for as long as its screen lives
         with suppress(WorkerFailed):  # a failure is for the test to look at, not to raise
             await worker.wait()
     await pilot.pause()

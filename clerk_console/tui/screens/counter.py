@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,9 @@ from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
 
 
+ACTIVE = ("called", "serving")
+
+
 class CounterScreen(StaffScreen):
     """One counter: call, serve and finish tickets."""
 
@@ -37,6 +41,7 @@ class CounterScreen(StaffScreen):
         Binding("t", "transfer", "key.transfer"),
         Binding("c", "call_number", "key.call_number"),
         Binding("w", "walk_in", "key.walk_in"),
+        Binding("i", "intake", "key.intake"),
         Binding("space", "toggle_pause", "key.pause"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
@@ -177,6 +182,24 @@ class CounterScreen(StaffScreen):
                 self._say(self.t("counter.bad_target", answer=answer), error=True)
 
         self.app.push_screen(TextModal(self.t, self.t("counter.ask_target"), "B / 7"), typed)
+
+    def action_intake(self) -> None:
+        """Take in the applicant at hand (受理); an unfinished intake of this counter reopens."""
+        if self.console.catalog is None or self.console.store is None:
+            self._say(self.t("counter.catalog_not_ready"), error=True)
+            return
+        self.open_intake()
+
+    @work(group="intake")
+    async def open_intake(self) -> None:
+        from clerk_console.tui.screens.intake import IntakeScreen
+
+        store = self.console.store
+        assert store is not None
+        drafts = await asyncio.to_thread(store.open_drafts, self.counter)
+        resume = await asyncio.to_thread(store.load_draft, drafts[0]) if drafts else None
+        ticket = self.ticket.number if self.ticket and self.ticket.status in ACTIVE else None
+        self.app.push_screen(IntakeScreen(self.t, self.counter, ticket, resume))
 
     def action_call_number(self) -> None:
         def typed(answer: str | None) -> None:

@@ -1,0 +1,167 @@
+"""Intake at the counter from the keyboard: 企业开办 from the applicant to an accepted case
+in the store and on the platform; a supplement notice; a draft reopened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from clerk_console.cli import make_app
+from clerk_console.config import ConsoleConfig
+from clerk_console.sync.client import PlatformClient
+from clerk_console.tui.screens.counter import CounterScreen
+from clerk_console.tui.screens.intake import IntakeScreen
+
+from tui.helpers import log_in, plain, settle
+
+SIZE = (140, 45)
+COMPANY = "江阳示范科技有限公司"
+
+
+async def open_intake(pilot: Pilot[None]) -> IntakeScreen:
+    await log_in(pilot, "clerk01", "111111")
+    assert isinstance(pilot.app.screen, CounterScreen)
+    await pilot.press("i")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IntakeScreen)
+    return screen
+
+
+async def type_into(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*text)
+
+
+async def company_applicant(pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+t")  # an organisation
+    for value in (COMPANY, "91110000600037341L", "李四", "王五", "13912345678"):
+        await type_into(pilot, value)
+        await pilot.press("enter")  # the next field; from the last, the next step
+    await pilot.press("enter", "enter", "enter")  # no agent
+    await settle(pilot)
+
+
+async def qykb_settled(pilot: Pilot[None], screen: IntakeScreen) -> None:
+    await type_into(pilot, "qykb")
+    await pilot.press("enter")
+    await settle(pilot)
+    for _ in range(10):  # each scenario question: its first answer
+        if "情形已确定" in plain(screen.query_one("#intake-question", Static)):
+            break
+        await pilot.press("enter")
+        await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+
+
+def text(screen: IntakeScreen, selector: str) -> str:
+    return plain(screen.query_one(selector, Static))
+
+
+async def test_qykb_accepted_from_the_keyboard(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        assert screen.intake is not None and screen.intake.applicant.name == COMPANY
+        await qykb_settled(pilot, screen)
+        table = screen.query_one("#intake-checklist", DataTable)
+        assert table.row_count == 12
+        for _ in range(table.row_count):
+            await pilot.press("enter")  # each material handed over as the checklist asks
+        await settle(pilot)
+        assert "已齐 12/12" in text(screen, "#intake-completeness")
+        await pilot.press("f4")  # the one form, prefilled from the applicant
+        await settle(pilot)
+        form = {f.id: f for f in screen.query(".form-field").results(Input)}
+        assert form["form-company_name"].value == COMPANY
+        for field in form.values():
+            if not field.value:
+                field.value = "测试"
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("1")  # accept
+        await settle(pilot)
+        result = text(screen, "#decision-result")
+        assert "已受理" in result and "受理编号：JY01-" in result and "查询密码" in result
+        assert "承诺" in result
+        assert "已送达中心平台" in text(screen, "#intake-message")
+        decision = screen.decision
+        assert decision is not None and decision.status == "accepted"
+
+    store = app.store
+    assert store is not None
+    assert store.pending_outbox() == []
+    actions = [e.action for e in store.audit_entries() if e.action.startswith(("intake.", "case."))]
+    assert actions[0] == "intake.started" and actions[-1] == "case.accepted"
+    assert actions.count("intake.material") == 12
+    clerk = platform()
+    await clerk.login("super01", "222222")
+    case = await clerk._request("GET", f"/cases/{decision.case_number}")
+    assert case["status"] == "accepted"
+    assert case["data"]["applicant"]["credit_code"] == "91110000600037341L"
+    assert len(case["data"]["materials"]) == 12
+    await clerk.aclose()
+
+
+async def test_a_supplement_notice_names_what_is_missing(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        await pilot.press("m", "down")  # the first material: missing
+        for _ in range(11):
+            await pilot.press("enter")  # the others handed over
+        await settle(pilot)
+        assert "尚缺" in text(screen, "#intake-completeness")
+        await pilot.press("f4")
+        await settle(pilot)
+        for field in screen.query(".form-field").results(Input):
+            field.value = field.value or "测试"
+        await pilot.press("f4", "1")  # accept is refused: something is missing
+        await settle(pilot)
+        assert "以下材料尚未齐全" in text(screen, "#intake-message")
+        assert screen.decision is None
+        await pilot.press("3")
+        await settle(pilot)
+        result = text(screen, "#decision-result")
+        assert "已出具一次性补正告知" in result and "需补正：公司登记（备案）申请书" in result
+        assert screen.decision is not None and len(screen.decision.supplement) == 1
+        assert screen.decision.query_password == ""
+
+
+async def test_an_unfinished_intake_reopens_where_it_stopped(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await type_into(pilot, "qykb")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("escape")  # back to the counter, mid-intake
+        await settle(pilot)
+        assert isinstance(app.screen, CounterScreen)
+        await pilot.press("i")
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, IntakeScreen) and again is not screen
+        assert again.intake is not None and again.intake.key == screen.intake.key  # type: ignore[union-attr]
+        assert again.intake.applicant.name == COMPANY
+        assert again.intake.selection is not None and again.intake.selection.bundle == "QYKB"
+        assert "从上次中断处继续" in text(again, "#intake-message")
+        await pilot.press("f8")  # the applicant left: the draft is given up
+        await settle(pilot)
+        assert isinstance(app.screen, CounterScreen)
+    assert app.store is not None and app.store.open_drafts(5) == []
