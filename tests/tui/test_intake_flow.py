@@ -165,3 +165,47 @@ async def test_an_unfinished_intake_reopens_where_it_stopped(
         await settle(pilot)
         assert isinstance(app.screen, CounterScreen)
     assert app.store is not None and app.store.open_drafts(5) == []
+
+
+async def test_newborn_with_a_material_verified_by_sharing(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        for value in ("张三", "11010519491231002X", "13812345678"):
+            await type_into(pilot, value)
+            await pilot.press("enter")
+        await pilot.press("enter", "enter", "enter")  # no agent
+        await settle(pilot)
+        await type_into(pilot, "xsecs")
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(10):
+            if "情形已确定" in plain(screen.query_one("#intake-question", Static)):
+                break
+            await pilot.press("enter")
+            await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        table = screen.query_one("#intake-checklist", DataTable)
+        rows = [str(key.value) for key in table.rows]
+        table.move_cursor(row=rows.index("birth_certificate"))
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"S510000123456", "enter")
+        await settle(pilot)
+        assert "已通过BIRTH共享核验" in text(screen, "#intake-message")
+        assert screen.intake is not None
+        assert screen.intake.record("birth_certificate").verified_by_sharing
+        assert screen.intake.form["newborn_name"] == "张小宝"
+        row = table.get_row("birth_certificate")
+        assert str(row[-1]) == "共享核验"
+        table.move_cursor(row=rows.index("household_register"))
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press(*"9", "enter")  # the ID prefilled, and a digit too many
+        await settle(pilot)
+        assert "信息库中没有" in text(screen, "#intake-message")
+        assert not screen.intake.record("household_register").verified_by_sharing

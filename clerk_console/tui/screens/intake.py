@@ -700,7 +700,7 @@ class IntakeScreen(Screen[None]):
                 self.look_up(code, registry, key)
 
         title = self.t("intake.ask_registry_key", material=entry.material.name)
-        self.app.push_screen(TextModal(self.t, title, guess), typed)
+        self.app.push_screen(TextModal(self.t, title, value=guess), typed)
 
     @work(group="registry")
     async def look_up(self, material: str, registry: str, key: str) -> None:

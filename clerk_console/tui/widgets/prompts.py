@@ -54,15 +54,15 @@ class TextModal(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "key.cancel")]
 
-    def __init__(self, t: Messages, title: str, placeholder: str = "") -> None:
+    def __init__(self, t: Messages, title: str, placeholder: str = "", value: str = "") -> None:
         super().__init__()
         translate_bindings(self._bindings, t)
-        self.title_text, self.placeholder = title, placeholder
+        self.title_text, self.placeholder, self.value = title, placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static(self.title_text, classes="modal-title")
-            yield Input(placeholder=self.placeholder)
+            yield Input(self.value, placeholder=self.placeholder)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
