@@ -177,8 +177,10 @@ class IntakeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#intake-checklist", DataTable)
+        # Widths keep every column on an 80-column terminal's share; long text is cut.
+        widths = {"material": 28, "items": 26, "original": 6, "copies": 12, "received": 22}
         for column in ("material", "items", "original", "copies", "received", "state"):
-            table.add_column(self.t(f"intake.col_{column}"), key=column)
+            table.add_column(self.t(f"intake.col_{column}"), key=column, width=widths.get(column))
         self.save_loop()
         if self.console.settings.intake.hot_folder:
             self.watch_hot_folder()
