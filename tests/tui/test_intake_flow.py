@@ -38,8 +38,7 @@ async def company_applicant(pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+t")  # an organisation
     for value in (COMPANY, "91110000600037341L", "李四", "王五", "13912345678"):
         await type_into(pilot, value)
-        await pilot.press("enter")  # the next field; from the last, the next step
-    await pilot.press("enter", "enter", "enter")  # no agent
+        await pilot.press("enter")  # the next field; from the mobile, the next step
     await settle(pilot)
 
 
@@ -176,8 +175,7 @@ async def test_newborn_with_a_material_verified_by_sharing(
         screen = await open_intake(pilot)
         for value in ("张三", "11010519491231002X", "13812345678"):
             await type_into(pilot, value)
-            await pilot.press("enter")
-        await pilot.press("enter", "enter", "enter")  # no agent
+            await pilot.press("enter")  # no agent: its fields are a Tab away
         await settle(pilot)
         await type_into(pilot, "xsecs")
         await pilot.press("enter")

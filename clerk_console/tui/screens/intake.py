@@ -377,8 +377,14 @@ class IntakeScreen(Screen[None]):
 
     @on(Input.Submitted, ".intake-field")
     def _field_entered(self, event: Input.Submitted) -> None:
-        """Enter in a field: on to the next visible one; from the last, the next step."""
-        fields = [f for f in self.query(".intake-field").results(Input) if f.display]
+        """Enter in a field: on to the next of its group; from the applicant's last field
+        (or the agent's), the next step. The agent's fields, rarely needed, are a Tab away."""
+        group = AGENT_FIELDS if (event.input.id or "")[3:] in AGENT_FIELDS else APPLICANT_FIELDS
+        fields = [
+            f
+            for f in self.query(".intake-field").results(Input)
+            if f.display and (f.id or "")[3:] in group
+        ]
         index = fields.index(event.input)
         if index + 1 < len(fields):
             fields[index + 1].focus()
@@ -404,7 +410,10 @@ class IntakeScreen(Screen[None]):
             results.highlighted = 0
 
     @on(Input.Submitted, "#intake-query")
-    def _query_entered(self) -> None:
+    def _query_entered(self, event: Input.Submitted) -> None:
+        # Searched again with what the field holds now: a fast typist's Enter can arrive
+        # before the last keystroke's search has run.
+        self._search(event.value)
         results = self.query_one("#intake-results", OptionList)
         if results.option_count:
             self._select(results.get_option_at_index(results.highlighted or 0).id or "")
@@ -761,16 +770,22 @@ class IntakeScreen(Screen[None]):
             label = Label(f"{spec.label}{mark}  [dim]{users}[/]", classes="form-row")
             rows += [label, Input(value, id=f"form-{spec.code}", classes="form-row form-field")]
         pane.mount_all(rows)
-        if rows:
-            self.call_after_refresh(rows[1].focus)
+        self.call_after_refresh(self._to_next_empty, None)
+
+    def _to_next_empty(self, after: Input | None) -> bool:
+        """Focus the next form field still empty (after `after`); False if there is none."""
+        fields = list(self.query(".form-field").results(Input))
+        start = fields.index(after) + 1 if after in fields else 0
+        empty = next((f for f in fields[start:] if not f.value.strip()), None)
+        if empty is None:
+            return False
+        empty.focus()
+        return True
 
     @on(Input.Submitted, ".form-field")
     def _form_entered(self, event: Input.Submitted) -> None:
-        fields = list(self.query(".form-field").results(Input))
-        index = fields.index(event.input)
-        if index + 1 < len(fields):
-            fields[index + 1].focus()
-        else:
+        """Enter: on to the next empty field (filled ones need no key); then the decision."""
+        if not self._to_next_empty(event.input):
             self.action_next_step()
 
     def _take_form(self) -> bool:
