@@ -30,11 +30,11 @@ from clerk_console.central.db import (
     now,
     server_secret,
 )
-from clerk_console.central.errors import PlatformError, bad_request, unauthorized
+from clerk_console.central.errors import PlatformError, bad_request, not_found, unauthorized
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.models import CatalogRecord
 from clerk_console.central.queue import Actor, QueueRules
-from clerk_console.central.registries import Registries
+from clerk_console.central.registries import Registries, load_preapplications
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig, load_central_config
 
@@ -223,7 +223,9 @@ def create_app(
         description="The hall's queue, catalog of record and staff logins.",
     )
     app.state.engine = engine
-    registries = Registries.load(CatalogFiles.locate(_data_dir(config)).catalog_dir.parent)
+    demo_data = CatalogFiles.locate(_data_dir(config)).catalog_dir.parent
+    registries = Registries.load(demo_data)
+    preapplications = load_preapplications(demo_data)
 
     @app.exception_handler(PlatformError)
     async def _platform_error(_request: Request, exc: PlatformError) -> JSONResponse:
@@ -466,6 +468,15 @@ def create_app(
         fills the form fields it carries; 404 `no_record` when the registry has none."""
         auth.require(who, *COUNTER_ROLES, "approver", "admin")
         return registries.look_up(code, key)
+
+    @app.get("/preapplications/{code}", responses=ERRORS)
+    def preapplication(code: str, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """An online pre-application (网上预审) by its code, for the counter to check."""
+        auth.require(who, *COUNTER_ROLES)
+        found = preapplications.get(code.strip().upper())
+        if found is None:
+            raise not_found("unknown_preapplication", f"no pre-application {code}")
+        return found
 
     # --- appointments ---------------------------------------------------------------
 

@@ -14,6 +14,29 @@ from typing import Any
 from clerk_console.central.errors import not_found
 
 REGISTRIES_FILE = "demo/registries.toml"
+PREAPPLICATIONS_FILE = "demo/preapplications.toml"
+
+
+def load_preapplications(data_dir: Path) -> dict[str, dict[str, Any]]:
+    """Online pre-applications (网上预审) by code; none when there is no such file."""
+    path = data_dir / PREAPPLICATIONS_FILE
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    found: dict[str, dict[str, Any]] = {}
+    for i, entry in enumerate(data.get("preapplication", []), start=1):
+        if not isinstance(entry, dict) or "code" not in entry or "applicant" not in entry:
+            raise ValueError(f"{path}: pre-application {i}: needs code and applicant")
+        found[str(entry["code"]).upper()] = {
+            "code": str(entry["code"]).upper(),
+            "applicant": dict(entry["applicant"]),
+            "bundle": entry.get("bundle"),
+            "items": list(entry.get("items", [])),
+            "answers": {str(k): str(v) for k, v in dict(entry.get("answers", {})).items()},
+            "form": {str(k): str(v) for k, v in dict(entry.get("form", {})).items()},
+        }
+    return found
 
 
 @dataclass(frozen=True)

@@ -345,3 +345,28 @@ def decide(
         reason_code,
         reason_text,
     )
+
+
+def from_preapplication(
+    data: dict[str, Any], key: str, counter: int, clerk: str, ticket: str | None = None
+) -> Intake:
+    """A new intake filled from an online pre-application (网上预审), as the platform sends
+    it, for the clerk to check against the originals: applicant, selection, answers, form."""
+    applicant = {k: str(v) for k, v in dict(data.get("applicant", {})).items()}
+    kind = ApplicantKind(applicant.pop("kind", ApplicantKind.PERSON.value))
+    known = {"name", "id_number", "mobile", "credit_code", "legal_representative", "contact"}
+    bundle, items = data.get("bundle"), tuple(data.get("items") or ())
+    return Intake(
+        key=key,
+        counter=counter,
+        clerk=clerk,
+        ticket=ticket,
+        applicant=Applicant(kind=kind, **{k: v for k, v in applicant.items() if k in known}),
+        selection=Selection(bundle=str(bundle))
+        if bundle
+        else Selection(items=items)
+        if items
+        else None,
+        answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
+        form={str(k): str(v) for k, v in dict(data.get("form", {})).items()},
+    )

@@ -245,6 +245,14 @@ class PlatformClient:
         path = f"/registries/{quote(registry, safe='')}/{quote(key.strip(), safe='')}"
         return dict(await self._request("GET", path))
 
+    async def preapplication(self, code: str) -> dict[str, Any]:
+        """An online pre-application (网上预审) by its code."""
+        return dict(await self._request("GET", f"/preapplications/{quote(code.strip(), safe='')}"))
+
+    async def case(self, number: str) -> dict[str, Any]:
+        """A case by its number."""
+        return dict(await self._request("GET", f"/cases/{quote(number.strip(), safe='')}"))
+
     async def send_case(self, payload: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Send a case from this counter; sending it again with the same key is harmless."""
         return dict(

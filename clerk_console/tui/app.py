@@ -11,15 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from clerk_console.config import ConsoleConfig
+from clerk_console.domain.scan import CodeKind, read_code
 from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.scanner import ScanBuffer, Scanned
 from clerk_console.tui.screens.guide import GuideScreen
 
 if TYPE_CHECKING:
@@ -58,6 +61,30 @@ class ClerkConsoleApp(App[None]):
         self.store: LocalStore | None = None
         self.platform_factory = platform
         self.client: PlatformClient | None = None
+        self.scans = ScanBuffer()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key passes the scan buffer first: a barcode scan goes to the screen as a
+        `Scanned` message instead of as keys."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            text = self.scans.feed(event.key, event.character)
+            if text and self._take_scan(text):
+                return
+        await super().on_event(event)
+
+    def _take_scan(self, text: str) -> bool:
+        """Route a scan to the screen, if it is one for the screen: only screens that handle
+        scans get them (a dialog's field takes a scan as typing), and a code that is none of
+        ours, scanned into a field, is left there as data."""
+        handles = callable(getattr(self.screen, "on_scanned", None))
+        focused = self.focused
+        code = read_code(text)
+        if not handles or (isinstance(focused, Input) and code.kind is CodeKind.UNKNOWN):
+            return False
+        if isinstance(focused, Input) and focused.value.endswith(text):
+            focused.value = focused.value[: -len(text)]  # it was typed there on its way
+        self.screen.post_message(Scanned(code))
+        return True
 
     def get_default_screen(self) -> Screen[Any]:
         """The first screen (so it is what the first frame shows): the staff login at this

@@ -33,6 +33,7 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     ),
     ("GET", "/cases/JY01-20261123-05-0001", None, COUNTER | {"admin"}),
     ("GET", "/registries/HUJI/11010519491231002X", None, COUNTER | {"approver", "admin"}),
+    ("GET", "/preapplications/YS2026112201", None, COUNTER),
     ("GET", "/appointments", None, ISSUERS),
     ("POST", "/appointments/00000000/check-in", None, ISSUERS),
     ("POST", "/counters/5/call-next", None, COUNTER),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
 
 from rich.table import Table
 from rich.text import Text
@@ -14,9 +15,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static
 
+from clerk_console.domain.intake import from_preapplication
 from clerk_console.domain.queue import parse_ticket
+from clerk_console.domain.scan import CodeKind
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable, Ticket
 from clerk_console.tui.i18n import Messages
+from clerk_console.tui.scanner import Scanned
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
@@ -191,15 +195,64 @@ class CounterScreen(StaffScreen):
         self.open_intake()
 
     @work(group="intake")
-    async def open_intake(self) -> None:
+    async def open_intake(self, preapplication: str | None = None) -> None:
+        """Reopen this counter's unfinished intake, or start one (from a pre-application)."""
         from clerk_console.tui.screens.intake import IntakeScreen
 
         store = self.console.store
         assert store is not None
         drafts = await asyncio.to_thread(store.open_drafts, self.counter)
-        resume = await asyncio.to_thread(store.load_draft, drafts[0]) if drafts else None
         ticket = self.ticket.number if self.ticket and self.ticket.status in ACTIVE else None
-        self.app.push_screen(IntakeScreen(self.t, self.counter, ticket, resume))
+        if drafts:
+            resume = await asyncio.to_thread(store.load_draft, drafts[0])
+            self.app.push_screen(IntakeScreen(self.t, self.counter, ticket, resume))
+            return
+        pulled = None
+        if preapplication is not None:
+            try:
+                data = await self.client.preapplication(preapplication)
+            except (PlatformRefused, PlatformUnreachable) as exc:
+                self._failed(exc)
+                return
+            login = self.client.login_info
+            pulled = from_preapplication(
+                data,
+                f"{self.counter:03d}-{uuid4().hex[:12]}",
+                self.counter,
+                login.username if login else "",
+                ticket,
+            )
+        self.app.push_screen(
+            IntakeScreen(self.t, self.counter, ticket, pulled, pulled=preapplication)
+        )
+
+    def on_scanned(self, message: Scanned) -> None:
+        """A barcode scan at the counter: a ticket is called, a case shown, a pre-application
+        taken in; anything else is said as read."""
+        code = message.code
+        if code.kind is CodeKind.TICKET:
+            self.action_act("call", {"number": code.value})
+        elif code.kind is CodeKind.CASE:
+            self.show_case(code.value)
+        elif code.kind is CodeKind.PREAPPLICATION:
+            if self.console.catalog is None or self.console.store is None:
+                self._say(self.t("counter.catalog_not_ready"), error=True)
+            else:
+                self.open_intake(code.value)
+        elif code.kind is CodeKind.ELICENCE:
+            self._say(self.t("scan.elicence_in_intake"), error=True)
+        else:
+            self._say(self.t("scan.unknown", raw=code.raw.strip()), error=True)
+
+    @work(group="action")
+    async def show_case(self, number: str) -> None:
+        try:
+            case = await self.client.case(number)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        status = self.t(f"case_status.{case['status']}")
+        self._say(self.t("scan.case", number=case["number"], status=status))
 
     def action_call_number(self) -> None:
         def typed(answer: str | None) -> None:

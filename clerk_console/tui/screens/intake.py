@@ -58,14 +58,17 @@ from clerk_console.domain.intake import (
     Step,
     applicant_problems,
     decide,
+    from_preapplication,
     normalised,
 )
+from clerk_console.domain.scan import CodeKind
 from clerk_console.domain.search import HitKind
 from clerk_console.domain.workdays import WorkCalendar
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.sync.outbox import push_outbox
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.scanner import Scanned
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
 if TYPE_CHECKING:
@@ -113,12 +116,20 @@ class IntakeScreen(Screen[None]):
     ]
 
     def __init__(
-        self, t: Messages, counter: int, ticket: str | None = None, resume: Intake | None = None
+        self,
+        t: Messages,
+        counter: int,
+        ticket: str | None = None,
+        resume: Intake | None = None,
+        *,
+        pulled: str | None = None,
     ) -> None:
+        """`resume`: a draft to go on with; with `pulled` (a pre-application code), a new
+        intake filled from that pre-application."""
         super().__init__()
         self.t = t
         translate_bindings(self._bindings, t)
-        self.counter, self.ticket = counter, ticket
+        self.counter, self.ticket, self.pulled = counter, ticket, pulled
         self.intake: Intake | None = resume
         self.decision: Decision | None = None
         self._saves: asyncio.Queue[tuple[Intake, str, dict[str, Any]]] = asyncio.Queue()
@@ -193,6 +204,9 @@ class IntakeScreen(Screen[None]):
                 ticket=self.ticket,
             )
             self._save("intake.started", ticket=self.ticket)
+        elif self.pulled:
+            self._save("intake.preapplication", code=self.pulled)
+            self._say(self.t("intake.pulled", code=self.pulled))
         else:
             self._say(self.t("intake.resumed"))
         self._fill_applicant()
@@ -545,6 +559,61 @@ class IntakeScreen(Screen[None]):
         if record.not_applicable:
             parts.append(self.t("status.not_applicable"))
         return "、".join(parts) or "—"
+
+    # --- the barcode scanner ----------------------------------------------------------------
+
+    def on_scanned(self, message: Scanned) -> None:
+        """A barcode scan during an intake: an e-licence verifies the material its registry
+        holds; a pre-application fills an intake not yet begun."""
+        code = message.code
+        if code.kind is CodeKind.ELICENCE:
+            self._scanned_licence(code.registry, code.value)
+        elif code.kind is CodeKind.PREAPPLICATION:
+            self.pull_preapplication(code.value)
+        elif code.kind is CodeKind.UNKNOWN:
+            self._say(self.t("scan.unknown", raw=code.raw.strip()), error=True)
+        else:
+            self._say(self.t("scan.finish_intake_first", code=code.value), error=True)
+
+    def _scanned_licence(self, registry: str, key: str) -> None:
+        assert self.intake is not None
+        checklist = self._checklist()
+        entry = next(
+            (
+                e
+                for e in (checklist.entries if checklist else ())
+                if e.material.shareable == registry
+                and not self.intake.record(e.material.code).verified_by_sharing
+            ),
+            None,
+        )
+        if entry is None:
+            self._say(self.t("scan.licence_not_needed", registry=registry), error=True)
+            return
+        self.look_up(entry.material.code, registry, key)
+
+    @work(group="registry")
+    async def pull_preapplication(self, code: str) -> None:
+        assert self.intake is not None
+        if self.intake.selection is not None or self.step is not Step.APPLICANT:
+            self._say(self.t("scan.preapplication_too_late"), error=True)
+            return
+        client = self.console.client
+        try:
+            if client is None:
+                raise PlatformUnreachable(self.console.platform_error or "no platform")
+            data = await client.preapplication(code)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+            return
+        current = self.intake
+        self.intake = from_preapplication(
+            data, current.key, current.counter, current.clerk, current.ticket
+        )
+        self._save("intake.preapplication", code=code)
+        self._fill_applicant()
+        self._show_applicant_kind()
+        self._say(self.t("intake.pulled", code=code))
 
     # --- the document scanner --------------------------------------------------------------
 
