@@ -207,3 +207,72 @@ async def test_newborn_with_a_material_verified_by_sharing(
         await settle(pilot)
         assert "信息库中没有" in text(screen, "#intake-message")
         assert not screen.intake.record("household_register").verified_by_sharing
+
+
+async def test_accept_with_deferral_and_a_rejection(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        table = screen.query_one("#intake-checklist", DataTable)
+        rows = [str(key.value) for key in table.rows]
+        for _ in rows:
+            await pilot.press("enter")
+        table.move_cursor(row=rows.index("premises_title"))  # not brought, but deferrable
+        await pilot.press("m", "d")
+        await settle(pilot)
+        await pilot.press("enter")  # the default: 7 days
+        await settle(pilot)
+        assert screen.intake is not None
+        assert screen.intake.record("premises_title").deferred_until is not None
+        table.move_cursor(row=rows.index("company_application"))  # key material: never
+        await pilot.press("d")
+        await settle(pilot)
+        assert "不可容缺" in text(screen, "#intake-message")
+        await pilot.press("f4")
+        await settle(pilot)
+        for field in screen.query(".form-field").results(Input):
+            field.value = field.value or "测试"
+        await pilot.press("f4", "1")  # plain acceptance is refused: a pledge is needed
+        await settle(pilot)
+        assert "容缺受理" in text(screen, "#intake-message") and screen.decision is None
+        await pilot.press("2")
+        await settle(pilot)
+        result = text(screen, "#decision-result")
+        assert "已容缺受理" in result and "容缺材料 住所（经营场所）产权证明" in result
+        assert screen.decision is not None and screen.decision.status == "deferred"
+        await pilot.press("escape")
+        await settle(pilot)
+
+        rejected = await open_again(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, rejected)
+        await pilot.press("f4")
+        await settle(pilot)
+        for field in rejected.query(".form-field").results(Input):
+            field.value = field.value or "测试"
+        await pilot.press("f4", "4")
+        await settle(pilot)
+        await pilot.press("enter")  # the first reason of the catalog's list
+        await settle(pilot)
+        await pilot.press(*"经营范围涉及前置审批", "enter")
+        await settle(pilot)
+        result = text(rejected, "#decision-result")
+        assert "已决定不予受理" in result and "经营范围涉及前置审批" in result
+        assert rejected.decision is not None and rejected.decision.status == "rejected"
+    store = app.store
+    assert store is not None and len(store.pending_outbox()) == 0
+    actions = [e.action for e in store.audit_entries() if e.action.startswith("case.")]
+    assert actions == ["case.deferred", "case.rejected"]
+
+
+async def open_again(pilot: Pilot[None]) -> IntakeScreen:
+    await pilot.press("i")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, IntakeScreen)
+    return screen
