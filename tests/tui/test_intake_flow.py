@@ -3,8 +3,12 @@ in the store and on the platform; a supplement notice; a draft reopened."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
+from pypdf import PdfWriter
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -276,3 +280,55 @@ async def open_again(pilot: Pilot[None]) -> IntakeScreen:
     screen = pilot.app.screen
     assert isinstance(screen, IntakeScreen)
     return screen
+
+
+async def test_a_scan_from_the_hot_folder_goes_to_the_highlighted_material(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient], tmp_path: Path
+) -> None:
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    intake_settings = replace(
+        settings.intake, hot_folder=str(folder), hot_folder_settle_seconds=0.2
+    )
+    app = make_app(replace(settings, intake=intake_settings), platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        table = screen.query_one("#intake-checklist", DataTable)
+        rows = [str(key.value) for key in table.rows]
+        table.move_cursor(row=rows.index("articles"))
+        (folder / "articles.pdf").write_bytes(pdf_bytes(4))
+        (folder / "notes.docx").write_bytes(b"PK\x03\x04 a word file")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if screen.intake is not None and screen.intake.record("articles").scans:
+                break
+        assert screen.intake is not None and screen.intake.record("articles").scans == 1
+        for _ in range(50):
+            if "notes.docx" in text(screen, "#intake-message"):
+                break
+            await pilot.pause(0.1)
+        assert "不是 PDF 或图片" in text(screen, "#intake-message")
+        assert (folder / "notes.docx").exists() and not (folder / "articles.pdf").exists()
+        await screen.saved()
+    store = app.store
+    assert store is not None and screen.intake is not None
+    [attached] = store.attachments(screen.intake.key)
+    assert (attached.file_name, attached.pages, attached.material_code) == (
+        "articles.pdf",
+        4,
+        "articles",
+    )
+    draft = store.load_draft(screen.intake.key)
+    assert draft is not None and draft.record("articles").scans == 1
+
+
+def pdf_bytes(pages: int) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
