@@ -91,6 +91,8 @@ class PlatformSettings:
     """Base URL of the central platform; empty runs it embedded on a local SQLite file."""
     timeout_seconds: float = field(default=5.0, metadata=_checked(_between(0, 120, above=True)))
     """How long one request to the platform may take before the console says it is offline."""
+    resend_seconds: float = field(default=30.0, metadata=_checked(_between(0.1, 3600)))
+    """How often cases still queued in the outbox (the platform was away) are sent again."""
 
 
 @dataclass(frozen=True)

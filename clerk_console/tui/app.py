@@ -7,6 +7,7 @@ after the first frame, and arrives through the `catalog` reactive.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,20 @@ class ClerkConsoleApp(App[None]):
         self.load_catalog()
         if self.platform_factory is not None:
             self.connect_platform()
+            self.resend_outbox()
+
+    @work(exclusive=True, group="outbox")
+    async def resend_outbox(self) -> None:
+        """Send again, now and then, what the outbox still holds (the platform was away when
+        it was written); the platform stores each case once however often it comes."""
+        while True:
+            await asyncio.sleep(self.settings.platform.resend_seconds)
+            if self.store is None or self.client is None or self.client.token is None:
+                continue  # sent with a clerk's login; a kiosk or display has none
+            if await asyncio.to_thread(self.store.pending_outbox):
+                from clerk_console.sync.outbox import push_outbox  # not needed for a first frame
+
+                await push_outbox(self.store, self.client)
 
     @work(thread=True, exclusive=True, group="platform", exit_on_error=False)
     def connect_platform(self) -> PlatformClient:

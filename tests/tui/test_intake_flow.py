@@ -332,3 +332,31 @@ def pdf_bytes(pages: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+async def test_a_case_queued_while_the_platform_was_away_is_sent_later(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    from clerk_console.domain.intake import Applicant, Intake
+    from clerk_console.store.local import LocalStore
+
+    store = LocalStore.open(settings.data_path())
+    intake = Intake(key="005-queued", counter=5, clerk="clerk01", applicant=Applicant(name="张三"))
+    store.save_draft(intake, "JY01", "intake.started")
+    number = "JY01-20261122-05-0042"
+    store.close_intake(intake, "JY01", number, "", "supplement", {"kind": "supplement"})
+    store.close()  # as if the console had stopped with the platform away
+    fast = replace(settings, platform=replace(settings.platform, resend_seconds=0.2))
+    app = make_app(fast, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.store is not None and not app.store.pending_outbox():
+                break
+        assert app.store is not None and app.store.pending_outbox() == []
+    clerk = platform()
+    await clerk.login("super01", "222222")
+    assert (await clerk.case(number))["status"] == "supplement"
+    await clerk.aclose()
