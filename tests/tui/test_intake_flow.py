@@ -191,6 +191,19 @@ async def test_newborn_with_a_material_verified_by_sharing(
             await settle(pilot)
         await pilot.press("f4")
         await settle(pilot)
+        who = text(screen, "#intake-who")
+        assert "110105********002X" in who and "138****5678" in who
+        assert "11010519491231002X" not in who
+        await pilot.press("ctrl+r")  # the clerk needs the full number: shown, and audited
+        await settle(pilot)
+        assert "11010519491231002X" in text(screen, "#intake-who")
+        store = app.store
+        assert store is not None
+        [reveal] = [e for e in store.audit_entries() if e.action == "applicant.revealed"]
+        assert (reveal.actor, reveal.counter) == ("clerk01", 5)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "110105********002X" in text(screen, "#intake-who")
         table = screen.query_one("#intake-checklist", DataTable)
         rows = [str(key.value) for key in table.rows]
         table.move_cursor(row=rows.index("birth_certificate"))
@@ -360,3 +373,38 @@ async def test_a_case_queued_while_the_platform_was_away_is_sent_later(
     await clerk.login("super01", "222222")
     assert (await clerk.case(number))["status"] == "supplement"
     await clerk.aclose()
+
+
+async def test_a_scan_from_the_inbox_is_attached_from_the_checklist(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient], tmp_path: Path
+) -> None:
+    from clerk_console.devices.hotfolder import HotFolder, Outcome
+    from clerk_console.store.local import LocalStore
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "early.pdf").write_bytes(pdf_bytes(2))  # scanned before any intake was open
+    store = LocalStore.open(settings.data_path())
+    ticks = iter(range(10))
+    hot = HotFolder(folder, store, settings.data_path(), settle=0.5, clock=lambda: next(ticks))
+    hot.poll(None, "clerk01")
+    assert [t.outcome for t in hot.poll(None, "clerk01")] == [Outcome.INBOX]
+    store.close()
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")  # the one file waiting
+        await settle(pilot)
+        assert screen.intake is not None
+        first = str(next(iter(screen.query_one("#intake-checklist", DataTable).rows)).value)
+        assert screen.intake.record(first).scans == 1
+        assert "扫描件已归入" in text(screen, "#intake-message")
+        await pilot.press("a")
+        await settle(pilot)
+        assert "待分配中没有扫描件" in text(screen, "#intake-message")
+    assert app.store is not None and app.store.inbox() == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +50,7 @@ from clerk_console.domain.decision import (
     Problem,
     assess,
 )
+from clerk_console.domain.identifiers import mask_id_number, mask_mobile
 from clerk_console.domain.intake import (
     Agent,
     Applicant,
@@ -88,7 +90,15 @@ APPLICANT_FIELDS = (
     "mobile",
 )  # on screen in this order; each kind shows its own
 DEFAULT_DEFERRAL_DAYS = 7
-CHECKLIST_STEP_KEYS = {"as_required", "original", "collect", "copy", "uncopy", "share"}
+CHECKLIST_STEP_KEYS = {
+    "as_required",
+    "original",
+    "collect",
+    "copy",
+    "uncopy",
+    "share",
+    "from_inbox",
+}
 SCAN_POLL_SECONDS = 0.5
 
 
@@ -104,6 +114,7 @@ class IntakeScreen(Screen[None]):
         Binding("c", "copy", "key.copy"),
         Binding("minus", "uncopy", "key.uncopy", key_display="-"),
         Binding("v", "share", "key.share"),
+        Binding("a", "from_inbox", "key.from_inbox"),
         Binding("d", "defer", "key.defer"),
         Binding("m", "missing", "key.missing"),
         Binding("n", "not_applicable", "key.not_applicable"),
@@ -111,6 +122,7 @@ class IntakeScreen(Screen[None]):
             Binding(str(n), f"decide('{kind.value}')", f"key.decide_{kind.value}")
             for n, kind in enumerate(DecisionKind, start=1)
         ),
+        Binding("ctrl+r", "reveal", "key.reveal"),
         Binding("f8", "discard", "key.discard_intake"),
         Binding("escape", "close", "key.close_intake"),
     ]
@@ -131,6 +143,7 @@ class IntakeScreen(Screen[None]):
         translate_bindings(self._bindings, t)
         self.counter, self.ticket, self.pulled = counter, ticket, pulled
         self.intake: Intake | None = resume
+        self.revealed = False  # the applicant's numbers in full (each reveal is audited)
         self.decision: Decision | None = None
         self._saves: asyncio.Queue[tuple[Intake, str, dict[str, Any]]] = asyncio.Queue()
 
@@ -164,6 +177,7 @@ class IntakeScreen(Screen[None]):
         t = self.t
         yield Header(show_clock=False)
         yield Static("", id="intake-steps")
+        yield Static("", id="intake-who")
         with ContentSwitcher(initial="step-applicant", id="intake-switcher"):
             with VerticalScroll(id="step-applicant"):
                 yield Static("", id="applicant-kind")
@@ -270,6 +284,7 @@ class IntakeScreen(Screen[None]):
             label = f"{i} {self.t(f'intake.step_{step.value}')}"
             marks.append(f"[b reverse] {label} [/]" if step is self.step else f" {label} ")
         self.query_one("#intake-steps", Static).update(" › ".join(marks))
+        self._show_who()
         self.query_one(ContentSwitcher).current = f"step-{self.step.value}"
         if self.step is Step.SELECTION:
             self._search(self.query_one("#intake-query", Input).value)
@@ -285,9 +300,48 @@ class IntakeScreen(Screen[None]):
             self.set_focus(None)  # the decision keys are the screen's, not a field's
         self.refresh_bindings()
 
+    def _show_who(self) -> None:
+        """Who applies, on every step after the first: numbers masked unless revealed."""
+        assert self.intake is not None
+        a, agent = self.intake.applicant, self.intake.agent
+        if self.step is Step.APPLICANT or not a.name:
+            self.query_one("#intake-who", Static).update("")
+            return
+
+        def shown(value: str, mask: Callable[[str], str]) -> str:
+            return value if self.revealed or not value else mask(value)
+
+        parts = [a.name, a.credit_code or shown(a.id_number, mask_id_number)]
+        parts.append(shown(a.mobile, mask_mobile))
+        if agent is not None:
+            parts.append(self.t("intake.agent_is", name=agent.name))
+            parts.append(shown(agent.id_number, mask_id_number))
+        self.query_one("#intake-who", Static).update(" · ".join(p for p in parts if p))
+
+    def action_reveal(self) -> None:
+        """Show the applicant's numbers in full, or mask them again; showing is audited."""
+        assert self.intake is not None
+        self.revealed = not self.revealed
+        self._show_who()
+        if self.revealed:
+            self.audit_reveal(self.intake)
+
+    @work(group="audit")
+    async def audit_reveal(self, intake: Intake) -> None:
+        await asyncio.to_thread(
+            self.store.append_audit,
+            intake.clerk,
+            "applicant.revealed",
+            intake.key,
+            {"step": intake.step.value},
+            intake.counter,
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.intake is None:
             return True
+        if action == "reveal":
+            return self.step is not Step.APPLICANT
         if action == "previous_step":
             return self.step is not Step.APPLICANT and self.decision is None
         if action == "next_step":
@@ -659,6 +713,49 @@ class IntakeScreen(Screen[None]):
         name = self.catalog.materials[target.material].name
         pages = self.t("intake.pages", n=taken.pages) if taken.pages else ""
         self._say(self.t("intake.scan_attached", file=taken.name, pages=pages, material=name))
+        self._show_checklist()
+
+    def action_from_inbox(self) -> None:
+        """A scan that came with no intake open: attach it to the highlighted material."""
+        self.choose_from_inbox()
+
+    @work(group="inbox")
+    async def choose_from_inbox(self) -> None:
+        material = self._current_material()
+        if material is None:
+            return
+        waiting = await asyncio.to_thread(self.store.inbox)
+        if not waiting:
+            self._say(self.t("intake.inbox_empty"))
+            return
+        choices = [
+            (
+                str(a.id),
+                self.t("intake.inbox_file", file=a.file_name, pages=a.pages or "-", size=a.size),
+            )
+            for a in waiting
+        ]
+        name = self.catalog.materials[material].name
+        title = self.t("intake.ask_inbox", material=name)
+
+        def chosen(attachment: str | None) -> None:
+            if attachment:
+                self.assign(int(attachment), material)
+
+        self.app.push_screen(ChoiceModal(self.t, title, choices), chosen)
+
+    @work(group="inbox")
+    async def assign(self, attachment: int, material: str) -> None:
+        assert self.intake is not None
+        await self.saved()  # the draft is in the store before a file is attached to it
+        await asyncio.to_thread(
+            self.store.assign_attachment, attachment, self.intake.key, material, self.intake.clerk
+        )
+        record = self.intake.record(material)
+        self.intake = self.intake.with_record(
+            material, replace(record, scans=record.scans + 1, marked_missing=False)
+        )
+        self._say(self.t("intake.inbox_assigned", material=self.catalog.materials[material].name))
         self._show_checklist()
 
     @on(DataTable.RowSelected, "#intake-checklist")
