@@ -38,6 +38,8 @@ from clerk_console.tui.screens.intake import IntakeScreen
 from tui.helpers import plain, settle
 
 FORM_VALUE = "示例"
+FORM_VALUES = {"id_number": "51050219900101123X", "money": "100", "number": "3"}
+"""Form values by field kind (typed data)."""
 
 
 class Keys:
@@ -100,10 +102,10 @@ async def keystrokes() -> tuple[int, int, list[float]]:
             await settle(pilot)
             # The form opens on its first empty field; Enter goes to the next empty one, and
             # from the last, on to the decision.
-            for _ in range(
-                sum(1 for f in screen.query(".form-field").results(Input) if not f.value)
-            ):
-                await keys.type(FORM_VALUE)
+            empty = [f for f in screen.query(".form-field").results(Input) if not f.value]
+            for field in empty:
+                kind = screen.catalog.form_fields[(field.id or "")[5:]].kind
+                await keys.type(FORM_VALUES.get(kind, FORM_VALUE))
                 await keys.press("enter")
                 await pilot.pause()
             await settle(pilot)

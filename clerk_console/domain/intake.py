@@ -370,3 +370,32 @@ def from_preapplication(
         answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
         form={str(k): str(v) for k, v in dict(data.get("form", {})).items()},
     )
+
+
+def form_value_problem(kind: str, value: str) -> str:
+    """Why a form value does not fit its field's kind (a message key), or "" if it does.
+    Identifier kinds give the identifier check's reason; empty values are the caller's."""
+    text = value.strip()
+    if not text:
+        return ""
+    checks: dict[str, Callable[[str], Checked]] = {
+        "id_number": check_id_number,
+        "credit_code": check_credit_code,
+        "mobile": check_mobile,
+    }
+    if kind in checks:
+        return checks[kind](text).reason
+    if kind == "date":
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return "date"
+    if kind == "number" and not text.isdigit():
+        return "number"
+    if kind == "money":
+        try:
+            if float(text) < 0:
+                return "money"
+        except ValueError:
+            return "money"
+    return ""

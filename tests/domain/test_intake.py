@@ -19,6 +19,7 @@ from clerk_console.domain.intake import (
     Step,
     applicant_problems,
     decide,
+    form_value_problem,
     normalised,
 )
 from clerk_console.domain.workdays import WorkCalendar
@@ -235,3 +236,16 @@ def test_a_deferral_carries_the_promised_dates(catalog: Catalog) -> None:
     )
     assert isinstance(decision, Decision) and decision.status == "deferred"
     assert decision.deferred == {deferrable.material.code: until}
+
+
+def test_form_values_fit_their_kind() -> None:
+    assert form_value_problem("id_number", "110105194912310021") == "checksum"
+    assert form_value_problem("id_number", ID) == ""
+    assert form_value_problem("mobile", "1381234567") == "length"
+    assert form_value_problem("date", "2026-13-01") == "date"
+    assert form_value_problem("date", "2026-11-01") == ""
+    assert form_value_problem("number", "3.5") == "number"
+    assert form_value_problem("money", "-1") == "money"
+    assert form_value_problem("money", "12.5") == ""
+    assert form_value_problem("text", "任何内容") == ""
+    assert form_value_problem("number", "") == ""  # empty: whether it is required decides

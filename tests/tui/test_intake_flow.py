@@ -59,6 +59,23 @@ async def qykb_settled(pilot: Pilot[None], screen: IntakeScreen) -> None:
     await settle(pilot)
 
 
+VALID = {
+    "id_number": "51050219900101123X",
+    "mobile": "13812345678",
+    "credit_code": "91110000600037341L",
+    "money": "100",
+    "number": "3",
+    "date": "2026-11-01",
+}
+
+
+def fill_form(screen: IntakeScreen) -> None:
+    """Every empty field of the one form given a value of its kind (typed data)."""
+    for field in screen.query(".form-field").results(Input):
+        kind = screen.catalog.form_fields[(field.id or "")[5:]].kind
+        field.value = field.value or VALID.get(kind, "测试")
+
+
 def text(screen: IntakeScreen, selector: str) -> str:
     return plain(screen.query_one(selector, Static))
 
@@ -83,9 +100,12 @@ async def test_qykb_accepted_from_the_keyboard(
         await settle(pilot)
         form = {f.id: f for f in screen.query(".form-field").results(Input)}
         assert form["form-company_name"].value == COMPANY
-        for field in form.values():
-            if not field.value:
-                field.value = "测试"
+        form["form-registered_capital"].value = "很多"  # not an amount: refused inline
+        await pilot.press("f4")
+        await settle(pilot)
+        assert "注册资本（万元）：应为金额" in text(screen, "#intake-message")
+        form["form-registered_capital"].value = "100"
+        fill_form(screen)
         await pilot.press("f4")
         await settle(pilot)
         await pilot.press("1")  # accept
@@ -128,8 +148,7 @@ async def test_a_supplement_notice_names_what_is_missing(
         assert "尚缺" in text(screen, "#intake-completeness")
         await pilot.press("f4")
         await settle(pilot)
-        for field in screen.query(".form-field").results(Input):
-            field.value = field.value or "测试"
+        fill_form(screen)
         await pilot.press("f4", "1")  # accept is refused: something is missing
         await settle(pilot)
         assert "以下材料尚未齐全" in text(screen, "#intake-message")
@@ -252,8 +271,7 @@ async def test_accept_with_deferral_and_a_rejection(
         assert "不可容缺" in text(screen, "#intake-message")
         await pilot.press("f4")
         await settle(pilot)
-        for field in screen.query(".form-field").results(Input):
-            field.value = field.value or "测试"
+        fill_form(screen)
         await pilot.press("f4", "1")  # plain acceptance is refused: a pledge is needed
         await settle(pilot)
         assert "容缺受理" in text(screen, "#intake-message") and screen.decision is None
@@ -270,8 +288,7 @@ async def test_accept_with_deferral_and_a_rejection(
         await qykb_settled(pilot, rejected)
         await pilot.press("f4")
         await settle(pilot)
-        for field in rejected.query(".form-field").results(Input):
-            field.value = field.value or "测试"
+        fill_form(rejected)
         await pilot.press("f4", "4")
         await settle(pilot)
         await pilot.press("enter")  # the first reason of the catalog's list

@@ -60,6 +60,7 @@ from clerk_console.domain.intake import (
     Step,
     applicant_problems,
     decide,
+    form_value_problem,
     from_preapplication,
     normalised,
 )
@@ -100,6 +101,7 @@ CHECKLIST_STEP_KEYS = {
     "from_inbox",
 }
 SCAN_POLL_SECONDS = 0.5
+ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
 
 
 class IntakeScreen(Screen[None]):
@@ -956,16 +958,25 @@ class IntakeScreen(Screen[None]):
 
     def _take_form(self) -> bool:
         assert self.intake is not None
-        values, missing = {}, []
+        values, missing, wrong = {}, [], []
         for spec, _items in self._fields():
             value = self.query_one(f"#form-{spec.code}", Input).value.strip()
             values[spec.code] = value
             if spec.required and not value:
                 missing.append(spec.label)
+            reason = form_value_problem(spec.kind, value)
+            if reason:
+                why = self.t(
+                    f"id_reason.{reason}" if reason in ID_REASONS else f"form_reason.{reason}"
+                )
+                wrong.append(self.t("intake.field_problem", field=spec.label, problem=why))
         self.intake = replace(self.intake, form=values)
         self._save("intake.form", fields=len(values))
-        if missing:
-            self._say(self.t("intake.form_missing", fields="、".join(missing)), error=True)
+        lines = wrong + (
+            [self.t("intake.form_missing", fields="、".join(missing))] if missing else []
+        )
+        if lines:
+            self._say("\n".join(lines), error=True)
             return False
         return True
 
