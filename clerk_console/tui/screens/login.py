@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -17,6 +18,10 @@ from clerk_console.tui.i18n import Messages, translate_bindings
 
 if TYPE_CHECKING:
     from clerk_console.tui.app import ClerkConsoleApp
+
+
+CONNECT_WAIT_STEPS = 300
+"""How long a login waits for a platform still connecting: 30 s in steps of 0.1 s."""
 
 
 class LoginScreen(Screen[None]):
@@ -86,6 +91,15 @@ class LoginScreen(Screen[None]):
     async def log_in(self, username: str, pin: str, counter: int | None) -> None:
         """Ask the platform (async worker: the screen never freezes)."""
         client = self.console.client
+        if client is None and not self.console.platform_error:
+            # Still connecting (the embedded platform opens its database on first start):
+            # the login waits for it rather than failing.
+            self._say(self.t("login.connecting"))
+            for _ in range(CONNECT_WAIT_STEPS):
+                await asyncio.sleep(0.1)
+                client = self.console.client
+                if client is not None or self.console.platform_error:
+                    break
         if client is None:
             self._say(self.t("error.not_connected", detail=self.console.platform_error or "…"))
             return
