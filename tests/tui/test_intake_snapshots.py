@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.pilot import Pilot
-from textual.widgets import Static
 
 from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 
-from tui.helpers import plain, settle
-from tui.test_intake_flow import company_applicant, open_intake
+from tui.helpers import settle
+from tui.test_intake_flow import company_applicant, open_intake, qykb_settled
 
 SIZE = (130, 40)
 SnapCompare = Callable[..., bool]
@@ -22,15 +21,7 @@ SnapCompare = Callable[..., bool]
 async def to_checklist(pilot: Pilot[None]) -> None:
     screen = await open_intake(pilot)
     await company_applicant(pilot)
-    await pilot.press(*"qykb", "enter")
-    await settle(pilot)
-    for _ in range(10):
-        if "情形已确定" in plain(screen.query_one("#intake-question", Static)):
-            break
-        await pilot.press("enter")
-        await settle(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
+    await qykb_settled(pilot, screen)
     await pilot.press("enter", "enter", "m")  # two handed over, the third missing
     await settle(pilot)
 

@@ -43,6 +43,7 @@ from clerk_console.domain.case_number import format_case_number, new_query_passw
 from clerk_console.domain.catalog import Catalog, OriginalRule
 from clerk_console.domain.checklist import Checklist, Selection, build_checklist, merged_form
 from clerk_console.domain.decision import (
+    Assessment,
     DecisionKind,
     EntryStatus,
     MaterialRecord,
@@ -559,15 +560,19 @@ class IntakeScreen(Screen[None]):
 
     # --- 3. checklist ------------------------------------------------------------------
 
-    def _show_checklist(self) -> None:
+    def _assessment(self) -> Assessment | None:
+        """The checklist as it stands, assessed against what has been recorded."""
         assert self.intake is not None
         checklist = self._checklist()
-        if checklist is None:
+        return assess(checklist, self.intake.records) if checklist else None
+
+    def _show_checklist(self) -> None:
+        assessment = self._assessment()
+        if assessment is None:
             return
         table = self.query_one("#intake-checklist", DataTable)
         row = table.cursor_row
         table.clear()
-        assessment = assess(checklist, self.intake.records)
         for a in assessment.entries:
             entry, record = a.entry, a.record
             need = self.t(f"original.{entry.original.value}")
@@ -983,11 +988,9 @@ class IntakeScreen(Screen[None]):
     # --- 5. decision -------------------------------------------------------------------
 
     def _show_summary(self) -> None:
-        assert self.intake is not None
-        checklist = self._checklist()
-        if checklist is None:
+        assessment = self._assessment()
+        if assessment is None:
             return
-        assessment = assess(checklist, self.intake.records)
         table = Table(title=self.t("intake.summary_title", name=self._selection_name()))
         table.add_column(self.t("intake.col_material"))
         table.add_column(self.t("intake.col_state"))
