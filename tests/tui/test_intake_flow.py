@@ -349,3 +349,66 @@ async def test_a_scan_from_the_hot_folder_goes_to_the_highlighted_material(
     )
     draft = store.load_draft(screen.intake.key)
     assert draft is not None and draft.record("articles").scans == 1
+
+
+async def test_a_case_queued_while_the_platform_was_away_is_sent_later(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    from clerk_console.domain.intake import Applicant, Intake
+    from clerk_console.store.local import LocalStore
+
+    store = LocalStore.open(settings.data_path())
+    intake = Intake(key="005-queued", counter=5, clerk="clerk01", applicant=Applicant(name="张三"))
+    store.save_draft(intake, "JY01", "intake.started")
+    number = "JY01-20261122-05-0042"
+    store.close_intake(intake, "JY01", number, "", "supplement", {"kind": "supplement"})
+    store.close()  # as if the console had stopped with the platform away
+    fast = replace(settings, platform=replace(settings.platform, resend_seconds=0.2))
+    app = make_app(fast, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if app.store is not None and not app.store.pending_outbox():
+                break
+        assert app.store is not None and app.store.pending_outbox() == []
+    clerk = platform()
+    await clerk.login("super01", "222222")
+    assert (await clerk.case(number))["status"] == "supplement"
+    await clerk.aclose()
+
+
+async def test_a_scan_from_the_inbox_is_attached_from_the_checklist(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient], tmp_path: Path
+) -> None:
+    from clerk_console.devices.hotfolder import HotFolder, Outcome
+    from clerk_console.store.local import LocalStore
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "early.pdf").write_bytes(pdf_bytes(2))  # scanned before any intake was open
+    store = LocalStore.open(settings.data_path())
+    ticks = iter(range(10))
+    hot = HotFolder(folder, store, settings.data_path(), settle=0.5, clock=lambda: next(ticks))
+    hot.poll(None, "clerk01")
+    assert [t.outcome for t in hot.poll(None, "clerk01")] == [Outcome.INBOX]
+    store.close()
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")  # the one file waiting
+        await settle(pilot)
+        assert screen.intake is not None
+        first = str(next(iter(screen.query_one("#intake-checklist", DataTable).rows)).value)
+        assert screen.intake.record(first).scans == 1
+        assert "扫描件已归入" in text(screen, "#intake-message")
+        await pilot.press("a")
+        await settle(pilot)
+        assert "待分配中没有扫描件" in text(screen, "#intake-message")
+    assert app.store is not None and app.store.inbox() == []
