@@ -7,11 +7,13 @@ data directory holding `catalog/` and `demo/hall.toml`.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.catalog_loader import CatalogError, CatalogInvalid, parse_catalog
+from clerk_console.domain.documents import Wording
 from clerk_console.domain.hall import Hall, parse_hall
 
 HALL_FILE = Path("demo") / "hall.toml"
@@ -75,3 +77,17 @@ def load_catalog_and_hall(directory: Path | None = None) -> tuple[Catalog, Hall 
         return catalog, None
     text = files.hall_file.read_text(encoding="utf-8")
     return catalog, parse_hall(HALL_FILE.as_posix(), text, catalog)
+
+
+DOCUMENTS_FILE = "demo/documents.toml"
+
+
+def load_wording(directory: Path | None = None) -> Wording:
+    """The fixed wording of printed documents: `demo/documents.toml` of the data directory."""
+    root = CatalogFiles.locate(directory).catalog_dir.parent
+    with (root / DOCUMENTS_FILE).open("rb") as f:
+        data = tomllib.load(f)
+    return Wording(
+        titles={str(k): str(v) for k, v in data.get("titles", {}).items()},
+        lines={str(k): str(v) for k, v in data.get("lines", {}).items()},
+    )

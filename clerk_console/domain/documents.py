@@ -1,0 +1,255 @@
+"""Printed documents as data: what a ticket slip, a receipt or a notice says, line by line,
+independent of any printer. `devices/` renders a document to ESC/POS bytes; the screens show
+it as a preview.
+
+Widths are counted in columns as a thermal printer counts them: a Chinese character takes
+two, so a 58 mm printer's 32 columns hold 16 of them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+COLUMNS = {58: 32, 80: 48}
+"""Columns of a line by paper width (mm), in the printer's standard font."""
+
+
+class Align(StrEnum):
+    """Where a line sits."""
+
+    LEFT = "left"
+    CENTER = "center"
+    RIGHT = "right"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A paragraph: wrapped to the line width (at its size), aligned, maybe bold."""
+
+    text: str
+    align: Align = Align.LEFT
+    bold: bool = False
+    size: int = 1  # 1 normal, 2 double width and height
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A line across the paper."""
+
+    char: str = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class QR:
+    """A QR code of `payload`."""
+
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Barcode:
+    """A CODE128 barcode of `payload` (ticket numbers, for the counter's scanner)."""
+
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """Blank lines."""
+
+    lines: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Cut the paper here (where the printer can)."""
+
+
+Block = Text | Rule | QR | Barcode | Feed | Cut
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One printed document: its kind and its blocks, top to bottom."""
+
+    kind: str
+    blocks: tuple[Block, ...]
+    copy: bool = False  # a reprint (补打): marked as such on paper
+
+    def lines(self, columns: int) -> list[str]:
+        """The text as it will stand on paper (codes shown as their payload): a preview."""
+        out: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Text):
+                for line in wrap(block.text, columns // block.size):
+                    out.append(aligned(line, columns // block.size, block.align))
+            elif isinstance(block, Rule):
+                out.append(block.char * columns)
+            elif isinstance(block, QR):
+                out.append(aligned("[QR]", columns, Align.CENTER))
+                out.extend(wrap(block.payload, columns))
+            elif isinstance(block, Barcode):
+                out.append(aligned(f"[{block.payload}]", columns, Align.CENTER))
+            elif isinstance(block, Feed):
+                out.extend([""] * block.lines)
+        return out
+
+
+def char_width(char: str) -> int:
+    """Columns one character takes: two for wide (Chinese) characters, else one."""
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on paper."""
+    return sum(char_width(c) for c in text)
+
+
+def wrap(text: str, columns: int) -> list[str]:
+    """Lines of at most `columns` columns; never splits a wide character, keeps explicit
+    line breaks, and breaks a run of Latin text at a space where it can."""
+    if columns < 2:
+        raise ValueError("a line needs at least two columns")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, width = "", 0
+        for char in paragraph:
+            w = char_width(char)
+            if width + w > columns:
+                cut = line.rfind(" ")
+                if cut > 0 and all(char_width(c) == 1 for c in line[cut:]):
+                    lines.append(line[:cut])
+                    line = line[cut + 1 :]
+                else:
+                    lines.append(line)
+                    line = ""
+                width = display_width(line)
+            line += char
+            width += w
+        lines.append(line)
+    return lines
+
+
+def aligned(line: str, columns: int, align: Align) -> str:
+    """`line` padded to sit left, centred or right in `columns` columns."""
+    gap = max(0, columns - display_width(line))
+    if align is Align.CENTER:
+        return " " * (gap // 2) + line
+    if align is Align.RIGHT:
+        return " " * gap + line
+    return line
+
+
+def two_sides(left: str, right: str, columns: int) -> str:
+    """`left` and `right` on one line, as far apart as the width allows (wrapped when they
+    do not fit together)."""
+    gap = columns - display_width(left) - display_width(right)
+    return f"{left}{' ' * gap}{right}" if gap >= 1 else f"{left}\n{right}"
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """The fixed text of the documents, from the hall's documents file (never in code)."""
+
+    titles: Mapping[str, str]
+    lines: Mapping[str, str] = field(default_factory=dict)
+
+    def title(self, kind: str) -> str:
+        return self.titles[kind]
+
+    def line(self, key: str, **values: object) -> str:
+        return self.lines[key].format(**values)
+
+
+def ticket_slip(
+    wording: Wording,
+    hall: str,
+    line_name: str,
+    number: str,
+    issued_at: datetime,
+    ahead: int,
+    wait_minutes: int,
+) -> Document:
+    """号票: what the kiosk prints; its barcode is the ticket number for the counter's scanner."""
+    return Document(
+        "ticket_slip",
+        (
+            Text(hall, Align.CENTER, bold=True),
+            Text(line_name, Align.CENTER),
+            Text(number, Align.CENTER, bold=True, size=2),
+            Text(wording.line("ahead", n=ahead), Align.CENTER),
+            Text(wording.line("wait", minutes=wait_minutes), Align.CENTER),
+            Text(f"{issued_at:%Y-%m-%d %H:%M}", Align.CENTER),
+            Barcode(number),
+            Text(wording.line("ticket_footer"), Align.CENTER),
+            Cut(),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptItem:
+    """An item of an accepted case, as the receipt lists it."""
+
+    name: str
+    department: str
+    promised: date
+
+
+def intake_receipt(
+    wording: Wording,
+    *,
+    hall: str,
+    counter: int,
+    clerk: str,
+    case_number: str,
+    password: str,
+    applicant: str,  # already masked
+    items: Sequence[ReceiptItem],
+    received: Sequence[tuple[str, str]],  # material, what was received (原件 / 复印件 n 份)
+    shared: Sequence[str],
+    deferred: Sequence[tuple[str, date]],
+    tracking_url: str,
+    accepted_at: datetime,
+    copy: bool = False,
+) -> Document:
+    """受理回执."""
+    blocks: list[Block] = [Text(wording.title("intake_receipt"), Align.CENTER, bold=True, size=2)]
+    if copy:
+        blocks.append(Text(wording.line("copy_mark"), Align.CENTER, bold=True))
+    blocks += [
+        Text(hall, Align.CENTER),
+        Rule(),
+        Text(wording.line("case_number", number=case_number), bold=True),
+        Text(wording.line("password", password=password), bold=True),
+        Text(wording.line("applicant", name=applicant)),
+        Text(wording.line("counter", counter=counter, clerk=clerk)),
+        Text(wording.line("accepted_at", at=f"{accepted_at:%Y-%m-%d %H:%M}")),
+        Rule(),
+        Text(wording.line("items_heading"), bold=True),
+    ]
+    for item in items:
+        blocks.append(Text(f"{item.name}（{item.department}）"))
+        blocks.append(Text(wording.line("promised", day=item.promised.isoformat()), Align.RIGHT))
+    blocks += [Rule(), Text(wording.line("received_heading"), bold=True)]
+    blocks += [Text(f"{material}：{what}") for material, what in received]
+    if shared:
+        blocks.append(Text(wording.line("shared_heading"), bold=True))
+        blocks += [Text(material) for material in shared]
+    if deferred:
+        blocks.append(Text(wording.line("deferred_heading"), bold=True))
+        blocks += [
+            Text(wording.line("deferred_line", material=m, day=d.isoformat())) for m, d in deferred
+        ]
+    blocks += [
+        Rule(),
+        QR(f"{tracking_url}?case={case_number}"),
+        Text(wording.line("track_hint"), Align.CENTER),
+        Feed(),
+        Cut(),
+    ]
+    return Document("intake_receipt", tuple(blocks), copy=copy)
