@@ -1,0 +1,90 @@
+"""Documents rendered to ESC/POS and read back: Chinese in the printer's encoding inside
+`FS &`/`FS .`, sizes that size Chinese (`GS !`), the QR payload from `GS ( k`, the ticket
+barcode, the cut; line by line at 58 and 80 mm."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from escpos_decoder import UnknownCommand, decode
+
+from clerk_console.catalog_files import load_wording
+from clerk_console.devices.escpos import Profile, preview, render
+from clerk_console.domain.documents import (
+    COLUMNS,
+    QR,
+    Document,
+    ReceiptItem,
+    Text,
+    display_width,
+    intake_receipt,
+    ticket_slip,
+)
+
+AT = datetime(2026, 11, 23, 9, 30)
+
+
+def receipt() -> Document:
+    return intake_receipt(
+        load_wording(),
+        hall="江阳区政务服务中心",
+        counter=5,
+        clerk="0105",
+        case_number="JY01-20261123-05-0001",
+        password="123456",
+        applicant="江阳示范科技有限公司",
+        items=[ReceiptItem("企业设立登记", "市场监督管理局", date(2026, 11, 26))],
+        received=[("公司章程", "原件")],
+        shared=["股东（出资人）主体资格证明"],
+        deferred=[("住所（经营场所）产权证明", date(2026, 11, 30))],
+        tracking_url="https://zwfw.example.invalid/track",
+        accepted_at=AT,
+    )
+
+
+@pytest.mark.parametrize("paper", [58, 80])
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8"])
+def test_the_receipt_reads_back_line_by_line(paper: int, encoding: str) -> None:
+    document = receipt()
+    profile = Profile(columns=COLUMNS[paper], encoding=encoding)
+    printed = decode(render(document, profile), encoding)
+    texts = [t for t in printed.texts() if t]
+    without_codes = Document(
+        document.kind, tuple(b for b in document.blocks if not isinstance(b, QR))
+    )
+    expected = [line.strip() for line in without_codes.lines(profile.columns) if line.strip()]
+    assert [t.strip() for t in texts] == expected
+    assert printed.qr == ["https://zwfw.example.invalid/track?case=JY01-20261123-05-0001"]
+    assert printed.cuts == 1
+    title = next(line for line in printed.lines if line.text == "受理回执")
+    assert (title.size, title.bold, title.align) == (0x11, True, 1)  # double, bold, centred
+    assert all(
+        display_width(line.text) * (2 if line.size else 1) <= profile.columns
+        for line in printed.lines
+    )
+    assert "（" in "".join(texts) and "?" not in "".join(texts)  # Chinese punctuation kept
+
+
+def test_the_ticket_slip_carries_a_barcode_of_its_number() -> None:
+    slip = ticket_slip(load_wording(), "江阳区政务服务中心", "B 企业开办", "B017", AT, 3, 24)
+    printed = decode(render(slip, Profile()), "gb18030")
+    assert printed.barcodes == ["B017"]
+    assert "您前面还有 3 人" in printed.texts()
+
+
+def test_a_printer_that_cannot_cut_gets_no_cut() -> None:
+    printed = decode(render(receipt(), Profile(cut=False)), "gb18030")
+    assert printed.cuts == 0
+
+
+def test_the_decoder_fails_on_what_it_does_not_know() -> None:
+    with pytest.raises(UnknownCommand):
+        decode(b"\x1b@\x1bt\x10", "gb18030")  # ESC t: a code page we never send
+    with pytest.raises(UnknownCommand):
+        decode(b"\x1b@plain\n", "gb18030")  # text outside Chinese character mode
+
+
+def test_preview_is_what_the_screen_shows() -> None:
+    text = preview(Document("x", (Text("受理回执"),)), Profile(columns=32))
+    assert text == "受理回执"
