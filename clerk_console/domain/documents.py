@@ -253,3 +253,97 @@ def intake_receipt(
         Cut(),
     ]
     return Document("intake_receipt", tuple(blocks), copy=copy)
+
+
+def _notice_head(
+    wording: Wording,
+    kind: str,
+    hall: str,
+    case_number: str,
+    applicant: str,
+    issued_at: datetime,
+    copy: bool,
+) -> list[Block]:
+    """The head every notice shares: title, copy mark, hall, case, applicant, time."""
+    blocks: list[Block] = [Text(wording.title(kind), Align.CENTER, bold=True, size=2)]
+    if copy:
+        blocks.append(Text(wording.line("copy_mark"), Align.CENTER, bold=True))
+    blocks += [
+        Text(hall, Align.CENTER),
+        Rule(),
+        Text(wording.line("case_number", number=case_number), bold=True),
+        Text(wording.line("applicant", name=applicant)),
+        Text(wording.line("issued_at", at=f"{issued_at:%Y-%m-%d %H:%M}")),
+        Rule(),
+    ]
+    return blocks
+
+
+def supplement_notice(
+    wording: Wording,
+    *,
+    hall: str,
+    case_number: str,
+    applicant: str,
+    lines: Sequence[tuple[str, str]],  # material, what it lacks
+    issued_at: datetime,
+    copy: bool = False,
+) -> Document:
+    """一次性告知书: every missing or insufficient material, once, with what it lacks."""
+    blocks = _notice_head(
+        wording, "supplement_notice", hall, case_number, applicant, issued_at, copy
+    )
+    blocks.append(Text(wording.line("supplement_intro")))
+    for n, (material, lacks) in enumerate(lines, start=1):
+        blocks.append(Text(f"{n}. {material}（{lacks}）"))
+    blocks += [Rule(), Text(wording.line("supplement_outro")), Feed(), Cut()]
+    return Document("supplement_notice", tuple(blocks), copy=copy)
+
+
+def rejection_notice(
+    wording: Wording,
+    *,
+    hall: str,
+    case_number: str,
+    applicant: str,
+    reason: str,
+    detail: str,
+    issued_at: datetime,
+    copy: bool = False,
+) -> Document:
+    """不予受理通知书: the reason, and the applicant's right to appeal."""
+    blocks = _notice_head(
+        wording, "rejection_notice", hall, case_number, applicant, issued_at, copy
+    )
+    blocks.append(Text(wording.line("rejection_reason", reason=reason)))
+    if detail:
+        blocks.append(Text(detail))
+    blocks += [Rule(), Text(wording.line("appeal")), Feed(), Cut()]
+    return Document("rejection_notice", tuple(blocks), copy=copy)
+
+
+def deferral_pledge(
+    wording: Wording,
+    *,
+    hall: str,
+    case_number: str,
+    applicant: str,
+    deferred: Sequence[tuple[str, date]],
+    issued_at: datetime,
+    copy: bool = False,
+) -> Document:
+    """容缺受理承诺书: what the applicant promises to hand in by when, with a signature line."""
+    blocks = _notice_head(wording, "deferral_pledge", hall, case_number, applicant, issued_at, copy)
+    blocks.append(Text(wording.line("pledge_intro")))
+    blocks += [
+        Text(wording.line("deferred_line", material=m, day=d.isoformat())) for m, d in deferred
+    ]
+    blocks += [
+        Text(wording.line("pledge_consequence")),
+        Feed(),
+        Text(wording.line("signature")),
+        Text(wording.line("signed_on")),
+        Feed(),
+        Cut(),
+    ]
+    return Document("deferral_pledge", tuple(blocks), copy=copy)

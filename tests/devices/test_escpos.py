@@ -17,8 +17,11 @@ from clerk_console.domain.documents import (
     Document,
     ReceiptItem,
     Text,
+    deferral_pledge,
     display_width,
     intake_receipt,
+    rejection_notice,
+    supplement_notice,
     ticket_slip,
 )
 
@@ -88,3 +91,38 @@ def test_the_decoder_fails_on_what_it_does_not_know() -> None:
 def test_preview_is_what_the_screen_shows() -> None:
     text = preview(Document("x", (Text("受理回执"),)), Profile(columns=32))
     assert text == "受理回执"
+
+
+def test_the_notices_read_back() -> None:
+    wording = load_wording()
+    common = {
+        "hall": "江阳区政务服务中心",
+        "case_number": "JY01-20261123-05-0002",
+        "applicant": "张*",
+        "issued_at": AT,
+    }
+    notices = {
+        "supplement": supplement_notice(
+            wording,
+            lines=[("公司章程", "未提交"), ("住所（经营场所）产权证明", "复印件不足")],
+            **common,
+        ),
+        "rejection": rejection_notice(
+            wording, reason="申请事项依法不属于本机关职权范围", detail="请向市级部门申请", **common
+        ),
+        "pledge": deferral_pledge(
+            wording, deferred=[("住所（经营场所）产权证明", date(2026, 11, 30))], **common
+        ),
+    }
+    texts = {
+        name: "".join(decode(render(doc, Profile()), "gb18030").texts())
+        for name, doc in notices.items()
+    }
+    assert "一次性告知书" in texts["supplement"]
+    assert "1. 公司章程（未提交）" in texts["supplement"]
+    assert "2. 住所（经营场所）产权证明（复印件不足）" in texts["supplement"]
+    assert "不予受理通知书" in texts["rejection"] and "行政复议" in texts["rejection"]
+    assert "申请事项依法不属于本机关职权范围" in texts["rejection"]
+    assert "承诺人（签字）" in texts["pledge"] and "2026-11-30 前补交" in texts["pledge"]
+    copy = deferral_pledge(wording, deferred=[], copy=True, **common)
+    assert "（补打）" in "".join(decode(render(copy, Profile()), "gb18030").texts())
