@@ -132,6 +132,83 @@ class DisplaySettings:
     instead (for a hall whose loudspeakers play files, or to check the voice)."""
 
 
+DOCUMENT_KINDS = (
+    "ticket_slip",
+    "intake_receipt",
+    "supplement_notice",
+    "rejection_notice",
+    "deferral_pledge",
+    "pickup_slip",
+)
+"""Every printed document, by the name printers' `documents` lists use."""
+
+
+@dataclass(frozen=True)
+class PrinterSettings:
+    """One printer: how it is reached, what paper and text it takes, what it prints."""
+
+    name: str = field(
+        default="receipt",
+        metadata=_checked(_matches(r"[^\s'\"]{1,32}", "1–32 characters without spaces")),
+    )
+    """The name the clerk sees in messages, and `print test NAME` takes."""
+    connection: Literal["network", "usb", "serial", "file", "cups"] = "file"
+    """How the printer is reached."""
+    address: str = ""
+    """network: host or host:port (port 9100 when left out); usb: vendor:product in hex
+    (04b8:0e15); serial: the device (/dev/ttyS0); file: a file or device path (/dev/usb/lp0),
+    empty = printed/<name>.prn in the data directory; cups: the queue name."""
+    baudrate: int = field(default=9600, metadata=_checked(_between(1200, 921600)))
+    """Serial printers only: line speed."""
+    paper: int = field(
+        default=80, metadata=_checked(lambda v: None if v in (58, 80) else "must be 58 or 80")
+    )
+    """Paper width in mm: 58 (32 columns) or 80 (48 columns)."""
+    encoding: Literal["gb18030", "gbk", "utf-8"] = "gb18030"
+    """How the printer reads Chinese text."""
+    qr: Literal["native", "image"] = "native"
+    """native: the printer draws QR codes itself (GS ( k); image: sent as a raster image."""
+    cut: bool = True
+    """The printer has a cutter."""
+    status: bool = True
+    """Ask the printer's real-time status (DLE EOT) before and after each job (network and
+    serial printers; others cannot answer)."""
+    timeout_seconds: float = field(default=3.0, metadata=_checked(_between(0.1, 60)))
+    """How long the printer may take to connect or answer."""
+    documents: list[str] = field(default_factory=lambda: list(DOCUMENT_KINDS))
+    """What this printer prints (each document goes to one printer)."""
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What is wrong across keys: an address of the wrong shape, an unknown document."""
+        out = [
+            ("documents", f"unknown document {d!r}; known: {', '.join(DOCUMENT_KINDS)}")
+            for d in self.documents
+            if d not in DOCUMENT_KINDS
+        ]
+        shape = {
+            "network": (r"[\w.-]+(:\d{1,5})?", "host or host:port"),
+            "usb": (r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}", "vendor:product in hex, e.g. 04b8:0e15"),
+            "serial": (r"/\S+", "a device path such as /dev/ttyS0"),
+            "cups": (r"[\w.-]+", "a CUPS queue name"),
+        }.get(self.connection)
+        if shape and not re.fullmatch(shape[0], self.address):
+            out.append(("address", f"for a {self.connection} printer must be {shape[1]}"))
+        return out
+
+
+@dataclass(frozen=True)
+class PrintingSettings:
+    """What every printed document shares."""
+
+    tracking_url: str = field(
+        default="https://zwfw.jiangyang.example/track",
+        metadata=_checked(_matches(r"https?://\S+", "an http(s):// address")),
+    )
+    """Where the receipt's QR code leads: the hall's progress query page (?case=… is added)."""
+    retry_max_seconds: float = field(default=30.0, metadata=_checked(_between(1, 600)))
+    """A job that could not be printed is tried again after 1, 2, 4 … seconds, at most this."""
+
+
 @dataclass(frozen=True)
 class ConsoleConfig:
     """Everything a console reads at start-up."""
@@ -148,6 +225,35 @@ class ConsoleConfig:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
     display: DisplaySettings = field(default_factory=DisplaySettings)
+    printing: PrintingSettings = field(default_factory=PrintingSettings)
+    printers: list[PrinterSettings] = field(default_factory=lambda: [PrinterSettings()])
+    """The printers ([[printers]] tables); by default one file printer for every document."""
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Printers sharing a name, or a document sent to two printers."""
+        out = []
+        names = [p.name for p in self.printers]
+        out += [
+            ("printers", f"two printers are named {n!r}")
+            for n in sorted(set(names))
+            if names.count(n) > 1
+        ]
+        taken: dict[str, str] = {}
+        for printer in self.printers:
+            for document in printer.documents:
+                if document in taken:
+                    out.append(
+                        (
+                            "printers",
+                            f"{document} goes to both {taken[document]!r} and {printer.name!r}",
+                        )
+                    )
+                taken.setdefault(document, printer.name)
+        return out
+
+    def printer_for(self, document: str) -> PrinterSettings | None:
+        """The printer that prints `document`, if one does."""
+        return next((p for p in self.printers if document in p.documents), None)
 
     def data_path(self) -> Path:
         """The data directory, created on first use by the store."""
@@ -192,6 +298,18 @@ class CentralConfig:
     """How late an appointment may arrive and keep its priority; later it queues as usual."""
     average_service_minutes: float = field(default=8.0, metadata=_checked(_between(0.5, 120)))
     """Estimated service time per ticket before the day has its own figures."""
+    notify_webhook: str = field(
+        default="",
+        metadata=_checked(_matches(r"(https?://\S+)?", "empty or an http(s):// address")),
+    )
+    """Where the applicant's notifications are POSTed as JSON (an SMS gateway's adapter);
+    empty = written to notify_log."""
+    notify_seconds: float = field(default=60.0, metadata=_checked(_between(0.1, 3600)))
+    """How often a served platform sends what is queued and apologises for what went overdue
+    (requests also send right after answering)."""
+    notify_log: str = ""
+    """The file notifications are written to when there is no webhook; empty =
+    notifications.log in data_dir."""
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
 
     def data_path(self) -> Path:
@@ -282,7 +400,11 @@ def _build(cls: type[T], data: Mapping[str, Any], loc: tuple[str, ...], out: lis
             out.append(((*loc, name), f"{problem} (got {value!r})"))
             continue
         values[name] = value
-    return cls(**values)
+    built = cls(**values)
+    problems: Callable[[], list[tuple[str, str]]] | None = getattr(built, "problems", None)
+    if problems is not None:
+        out += [((*loc, key), message) for key, message in problems()]
+    return built
 
 
 def _env_overrides(

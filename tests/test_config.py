@@ -118,3 +118,49 @@ def test_unreadable_files(tmp_path: Path) -> None:
 def test_central_reads_its_own_variables() -> None:
     config = load_central_config(env={"CLERK_CENTRAL_PORT": "9000", "CLERK_COUNTER__NUMBER": "x"})
     assert config.config.port == 9000
+
+
+def test_printers_are_checked_across_their_keys(tmp_path: Path) -> None:
+    path = tmp_path / "console.toml"
+    path.write_text(
+        """
+[[printers]]
+name = "kiosk"
+connection = "network"
+address = "192.168.10.21 9100"
+paper = 57
+documents = ["ticket_slip", "receipt"]
+
+[[printers]]
+name = "counter"
+connection = "usb"
+address = "epson"
+documents = ["ticket_slip"]
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_console_config(path, env={})
+    message = str(error.value)
+    assert "printers.0.address: for a network printer must be host or host:port" in message
+    assert "printers.0.paper: must be 58 or 80 (got 57)" in message
+    assert "printers.0.documents: unknown document 'receipt'" in message
+    assert "printers.1.address: for a usb printer must be vendor:product in hex" in message
+    assert "printers: ticket_slip goes to both 'kiosk' and 'counter'" in message
+
+
+def test_each_document_finds_its_printer(tmp_path: Path) -> None:
+    path = tmp_path / "console.toml"
+    path.write_text(
+        '[[printers]]\nname = "kiosk"\nconnection = "network"\naddress = "10.0.0.21"\n'
+        'paper = 58\ndocuments = ["ticket_slip"]\n\n'
+        '[[printers]]\nname = "counter"\nconnection = "cups"\naddress = "counter5"\n'
+        'documents = ["intake_receipt", "deferral_pledge"]\n',
+        encoding="utf-8",
+    )
+    config = load_console_config(path, env={}).config
+    assert isinstance(config, ConsoleConfig)
+    kiosk, counter = config.printers
+    assert config.printer_for("ticket_slip") is kiosk and kiosk.paper == 58
+    assert config.printer_for("deferral_pledge") is counter
+    assert config.printer_for("rejection_notice") is None  # nothing prints it here

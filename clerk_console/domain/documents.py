@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 COLUMNS = {58: 32, 80: 48}
 """Columns of a line by paper width (mm), in the printer's standard font."""
@@ -97,6 +98,53 @@ class Document:
             elif isinstance(block, Feed):
                 out.extend([""] * block.lines)
         return out
+
+    def to_data(self) -> dict[str, Any]:
+        """The document as JSON-ready data (a print job keeps it so)."""
+        return {
+            "kind": self.kind,
+            "copy": self.copy,
+            "blocks": [{"type": _BLOCK_NAMES[type(b)], **_fields(b)} for b in self.blocks],
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Document:
+        """The document back from `to_data()`; ValueError if it is not one."""
+        try:
+            blocks = tuple(_block_of(b) for b in data["blocks"])
+            return cls(str(data["kind"]), blocks, bool(data.get("copy", False)))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a printed document: {exc}") from exc
+
+
+_BLOCK_TYPES: dict[str, type[Block]] = {
+    "text": Text,
+    "rule": Rule,
+    "qr": QR,
+    "barcode": Barcode,
+    "feed": Feed,
+    "cut": Cut,
+}
+_BLOCK_NAMES = {kind: name for name, kind in _BLOCK_TYPES.items()}
+
+
+def _block_of(data: Mapping[str, Any]) -> Block:
+    values = {k: v for k, v in data.items() if k != "type"}
+    if "align" in values:
+        values["align"] = Align(values["align"])
+    return _BLOCK_TYPES[data["type"]](**values)
+
+
+def _fields(block: Block) -> dict[str, Any]:
+    return {name: getattr(block, name) for name in block.__dataclass_fields__}
+
+
+def reprint(document: Document, wording: Wording) -> Document:
+    """The same document again, marked as a copy (补打) under its title."""
+    if document.copy:
+        return document
+    mark = Text(wording.line("copy_mark"), Align.CENTER, bold=True)
+    return Document(document.kind, (document.blocks[0], mark, *document.blocks[1:]), copy=True)
 
 
 def char_width(char: str) -> int:
@@ -347,3 +395,32 @@ def deferral_pledge(
         Cut(),
     ]
     return Document("deferral_pledge", tuple(blocks), copy=copy)
+
+
+def pickup_slip(
+    wording: Wording,
+    *,
+    hall: str,
+    case_number: str,
+    applicant: str,
+    results: Sequence[str],
+    recipient: str,
+    how: str,  # 现场领取 / 邮寄 (carrier and tracking number)
+    delivered_at: datetime,
+    related: Sequence[str] = (),
+    copy: bool = False,
+) -> Document:
+    """领取凭证: what was handed out or mailed, to whom, and what the applicant may need next."""
+    blocks = _notice_head(wording, "pickup_slip", hall, case_number, applicant, delivered_at, copy)
+    blocks.append(Text(wording.line("results_heading"), bold=True))
+    blocks += [Text(f"{n}. {result}") for n, result in enumerate(results, start=1)]
+    blocks += [
+        Rule(),
+        Text(wording.line("recipient", name=recipient)),
+        Text(wording.line("delivery", how=how)),
+    ]
+    if related:
+        blocks.append(Text(wording.line("related_heading"), bold=True))
+        blocks += [Text(f"· {item}") for item in related]
+    blocks += [Feed(), Text(wording.line("signature_recipient")), Feed(), Cut()]
+    return Document("pickup_slip", tuple(blocks), copy=copy)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, func
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, col, select
 
@@ -28,6 +28,7 @@ from clerk_console.store.models import (
     CaseSequence,
     CatalogCache,
     OutboxRow,
+    PrintJob,
 )
 
 STORE_FILE = "console.db"
@@ -264,10 +265,11 @@ class LocalStore:
         password: str,
         status: str,
         decision: Mapping[str, Any],
+        prints: Sequence[NewPrint] = (),
     ) -> None:
         """The intake ends (accepted, deferred, supplement notice, rejected): the case, its
-        outbox row (to send to the platform, keyed by the draft's key) and the audit entry
-        are written in one transaction."""
+        outbox row (to send to the platform, keyed by the draft's key), its print jobs and
+        the audit entry are written in one transaction, so none exists without the others."""
         self.save_draft(intake, hall, "intake.step", {"step": intake.step.value})
         now = _utcnow()
         data = intake.to_data()
@@ -303,6 +305,28 @@ class LocalStore:
             )
             detail = {"number": number, "status": status}
             _append_audit(s, intake.clerk, f"case.{status}", intake.key, detail, intake.counter)
+            for job in prints:
+                s.add(job.row(now))
+            # Each scanned file goes to the platform after the case, with the case number.
+            query = select(Attachment).where(Attachment.case_id == case.id)
+            for file in s.exec(query.order_by(col(Attachment.id))):
+                s.add(
+                    OutboxRow(
+                        kind="file",
+                        idempotency_key=f"{intake.key}:{file.sha256}",
+                        payload_json=_dumps(
+                            {
+                                "case": number,
+                                "sha256": file.sha256,
+                                "material": file.material_code,
+                                "file_name": file.file_name,
+                                "mime": file.mime,
+                                "pages": file.pages,
+                            }
+                        ),
+                        created_at=now,
+                    )
+                )
 
     def discard_draft(self, intake: Intake) -> None:
         """An intake given up before a decision: it no longer reopens."""
@@ -338,6 +362,136 @@ class LocalStore:
             row.attempts += 1
             row.last_error = error
             s.add(row)
+
+    # --- the print spool ------------------------------------------------------------------
+
+    def queue_print(self, job: NewPrint) -> int:
+        """Queue one document for a printer; its job id."""
+        with self.session() as s, s.begin():
+            row = job.row(_utcnow())
+            s.add(row)
+            s.flush()
+            assert row.id is not None
+            return row.id
+
+    def recover_printing(self) -> int:
+        """Jobs left `printing` by a console that stopped mid-job go back to the queue (the
+        receipt may come out twice; it is never lost). How many."""
+        with self.session() as s, s.begin():
+            rows = list(s.exec(select(PrintJob).where(PrintJob.status == "printing")))
+            for row in rows:
+                row.status = "queued"
+                s.add(row)
+            return len(rows)
+
+    def claim_print_job(self, printer: str, now: datetime) -> PrintJob | None:
+        """The oldest job queued for `printer`, marked printing, if it is due: jobs of one
+        printer come out in the order they were queued, so a job waiting for its retry holds
+        back the ones behind it."""
+        with self.session() as s, s.begin():
+            query = select(PrintJob).where(PrintJob.printer == printer)
+            row = s.exec(
+                query.where(PrintJob.status == "queued").order_by(col(PrintJob.id))
+            ).first()
+            if row is None or (row.next_attempt_at and _aware(row.next_attempt_at) > now):
+                return None
+            row.status, row.attempts, row.updated_at = "printing", row.attempts + 1, now
+            s.add(row)
+            s.flush()
+            s.expunge(row)
+            return row
+
+    def print_done(self, job_id: int, now: datetime, warning: str | None = None) -> None:
+        """The printer took the whole job (`warning`: a fault it reported afterwards)."""
+        self._print_ended(job_id, "done", warning, None, now)
+
+    def print_failed(
+        self, job_id: int, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """The job did not print: queued again for `retry_at`, or failed for good (None)."""
+        self._print_ended(job_id, "queued" if retry_at else "failed", error, retry_at, now)
+
+    def _print_ended(
+        self, job_id: int, status: str, error: str | None, retry_at: datetime | None, now: datetime
+    ) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(PrintJob, job_id)
+            assert row is not None
+            row.status, row.last_error, row.next_attempt_at = status, error, retry_at
+            row.updated_at = now
+            if status == "done":
+                row.printed_at = now
+            s.add(row)
+
+    def retry_prints(self, printer: str | None = None) -> int:
+        """Every job waiting or failed (of one printer, or all) is due now: the clerk fixed
+        the printer and says so. How many."""
+        with self.session() as s, s.begin():
+            query = select(PrintJob).where(col(PrintJob.status).in_(("queued", "failed")))
+            if printer is not None:
+                query = query.where(PrintJob.printer == printer)
+            rows = list(s.exec(query))
+            for row in rows:
+                row.status, row.next_attempt_at = "queued", None
+                s.add(row)
+            return len(rows)
+
+    def fail_prints_without_printer(self, printers: Sequence[str], now: datetime) -> int:
+        """Jobs for a printer no longer configured can never print: failed, visibly."""
+        with self.session() as s, s.begin():
+            query = select(PrintJob).where(PrintJob.status == "queued")
+            rows = list(s.exec(query.where(col(PrintJob.printer).not_in(list(printers)))))
+            for row in rows:
+                row.status, row.last_error, row.updated_at = "failed", "no_printer", now
+                s.add(row)
+            return len(rows)
+
+    def reprint(
+        self, job_id: int, document: Mapping[str, Any], actor: str, counter: int | None
+    ) -> int:
+        """A copy (补打) of a job's document, already marked as such, queued to the same
+        printer; audited. The new job's id."""
+        with self.session() as s, s.begin():
+            original = s.get(PrintJob, job_id)
+            if original is None:
+                raise ValueError(f"no print job {job_id}")
+            now = _utcnow()
+            row = PrintJob(
+                document=original.document,
+                printer=original.printer,
+                payload_json=_dumps(dict(document)),
+                subject=original.subject,
+                is_copy=True,
+                copy_of=original.copy_of or original.id,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            detail = {"job": row.id, "copy_of": row.copy_of, "document": row.document}
+            _append_audit(s, actor, "print.reprint", original.subject, detail, counter, now)
+            assert row.id is not None
+            return row.id
+
+    def print_jobs(self, limit: int = 200, subject: str | None = None) -> list[PrintJob]:
+        """The latest jobs, newest first; only those of one case or ticket with `subject`."""
+        with self.session() as s:
+            query = select(PrintJob).order_by(col(PrintJob.id).desc()).limit(limit)
+            if subject:
+                query = query.where(PrintJob.subject == subject)
+            return list(s.exec(query))
+
+    def print_job(self, job_id: int) -> PrintJob | None:
+        with self.session() as s:
+            return s.get(PrintJob, job_id)
+
+    def waiting_prints(self) -> dict[str, int]:
+        """How many jobs each printer still has to print (queued or being sent)."""
+        with self.session() as s:
+            query = select(PrintJob.printer, func.count()).where(
+                col(PrintJob.status).in_(("queued", "printing"))
+            )
+            return {name: n for name, n in s.exec(query.group_by(PrintJob.printer))}
 
     # --- attachments (scanned documents) -----------------------------------------------
 
@@ -376,6 +530,11 @@ class LocalStore:
             _append_audit(s, actor, "attachment.added", draft_key or "inbox", where)
         return row
 
+    def blob(self, sha256: str) -> Path | None:
+        """Where a stored file's content is (under the data directory), if it is."""
+        folder = self.path.parent / "attachments" / sha256[:2]
+        return next(iter(sorted(folder.glob(f"{sha256}*"))), None) if folder.is_dir() else None
+
     def inbox(self) -> list[Attachment]:
         """Scanned files that came with no intake open, oldest first."""
         with self.session() as s:
@@ -397,6 +556,19 @@ class LocalStore:
             _count_scan(s, case, material, now)
             detail = {"attachment": attachment_id, "material": material}
             _append_audit(s, actor, "attachment.assigned", draft_key, detail)
+
+    def sent_from_inbox(
+        self, attachment_id: int, case_number: str, material: str, actor: str, counter: int
+    ) -> None:
+        """A scan from the inbox went to the platform with a case of another console (a
+        supplement): it leaves the inbox; the audit keeps where it went."""
+        with self.session() as s, s.begin():
+            row = s.get(Attachment, attachment_id)
+            if row is None or row.case_id is not None:
+                raise ValueError(f"attachment {attachment_id} is not in the inbox")
+            detail = {"file": row.file_name, "sha256": row.sha256, "material": material}
+            s.delete(row)
+            _append_audit(s, actor, "attachment.sent", case_number, detail, counter)
 
     def attachments(self, draft_key: str) -> list[Attachment]:
         """The files attached to a draft's materials."""
@@ -452,6 +624,31 @@ def _count_scan(s: Session, case: CaseRecord, material: str, now: datetime) -> N
     row.scans += 1
     row.updated_at = now
     s.add(row)
+
+
+@dataclass(frozen=True)
+class NewPrint:
+    """A document to queue for a printer (`document` as `Document.to_data()`)."""
+
+    printer: str
+    document: Mapping[str, Any]
+    subject: str = ""
+
+    def row(self, now: datetime) -> PrintJob:
+        return PrintJob(
+            document=str(self.document["kind"]),
+            printer=self.printer,
+            payload_json=_dumps(dict(self.document)),
+            subject=self.subject,
+            is_copy=bool(self.document.get("copy", False)),
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without their zone; ours are all UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _dumps(value: Any) -> str:

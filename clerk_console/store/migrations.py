@@ -134,6 +134,17 @@ ALTER TABLE case_record ADD COLUMN step VARCHAR NOT NULL DEFAULT 'applicant';
 ALTER TABLE case_record ADD COLUMN clerk VARCHAR NOT NULL DEFAULT '';
 """,
     ),
+    Migration(
+        3,
+        "print spool: what a job is for, when to try again, when it printed, what it copies",
+        """
+ALTER TABLE print_job ADD COLUMN subject VARCHAR NOT NULL DEFAULT '';
+ALTER TABLE print_job ADD COLUMN next_attempt_at DATETIME;
+ALTER TABLE print_job ADD COLUMN printed_at DATETIME;
+ALTER TABLE print_job ADD COLUMN copy_of INTEGER REFERENCES print_job (id);
+CREATE INDEX ix_print_job_due ON print_job (printer, status, id);
+""",
+    ),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -98,14 +99,19 @@ class PrintJob(StoreModel, table=True):
     """A document waiting for, being sent to, or sent to a printer."""
 
     __tablename__ = "print_job"
+    __table_args__ = (Index("ix_print_job_due", "printer", "status", "id"),)
     id: int | None = Field(default=None, primary_key=True)
-    document: str
+    document: str  # its kind: ticket_slip, intake_receipt, …
     printer: str
-    payload_json: str
-    status: str = "queued"
+    payload_json: str  # the document as data; rendered for the printer when sent
+    subject: str = ""  # the case number or ticket it belongs to
+    status: str = "queued"  # queued | printing | done | failed
     attempts: int = 0
-    last_error: str | None = None
+    last_error: str | None = None  # a fault code, then its detail
     is_copy: bool = False
+    copy_of: int | None = Field(default=None, foreign_key="print_job.id")
+    next_attempt_at: datetime | None = None
+    printed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -20,11 +20,29 @@ class Line:
 
 
 @dataclass
+class Raster:
+    """A raster image (GS v 0): `height` rows of `width_bytes` bytes, one bit a dot, the
+    most significant bit leftmost."""
+
+    width_bytes: int
+    height: int
+    data: bytes
+
+    def dots(self) -> list[list[bool]]:
+        rows = []
+        for y in range(self.height):
+            row = self.data[y * self.width_bytes : (y + 1) * self.width_bytes]
+            rows.append([bool(byte >> (7 - bit) & 1) for byte in row for bit in range(8)])
+        return rows
+
+
+@dataclass
 class Printout:
     lines: list[Line] = field(default_factory=list)
     qr: list[str] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)
     cuts: int = 0
+    images: list[Raster] = field(default_factory=list)
 
     def texts(self) -> list[str]:
         return [line.text for line in self.lines]
@@ -66,6 +84,16 @@ def decode(data: bytes, encoding: str) -> Printout:
             align = take(1)[0]
         elif command == b"\x1bE":
             bold = bool(take(1)[0])
+        elif command == b"\x1bt":
+            if take(1) != b"\x00":  # python-escpos resets the table before an image
+                raise UnknownCommand(f"a code table we never send at {i - 3}")
+        elif command == b"\x1dv":
+            if take(1) != b"0":
+                raise UnknownCommand(f"GS v other than 0 at {i}")
+            take(1)  # density mode
+            xl, xh, yl, yh = take(4)
+            width, height = xl + 256 * xh, yl + 256 * yh
+            out.images.append(Raster(width, height, take(width * height)))
         elif command == b"\x1b!":
             take(1)  # print mode: python-escpos resets it
         elif command == b"\x1bd":

@@ -1,26 +1,36 @@
 """A fake network printer on 127.0.0.1: the hardware edge, and nothing more.
 
-It stores what it is sent, answers DLE EOT status queries, and can misbehave as real
-printers do: refuse connections (stopped), stall (never read nor answer), close in the middle
-of a job, or report paper out or the cover open."""
+It keeps every complete job it is sent (ESC @ … GS V, the cut, as the spool's jobs end),
+answers DLE EOT status requests between jobs, and can misbehave as real printers do: refuse
+connections (stopped), stall (take the connection and say nothing), close in the middle of a
+job, report paper out or the cover open, or run out of paper just after a job (`runs_out`).
+The mode may change at any time, as a clerk fixes the printer."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 NORMAL = 0x12  # DLE EOT answers have bits 1 and 4 fixed on
+STATUS = b"\x10\x04"
+END_OF_JOB = b"\x1dV\x00" + STATUS  # the cut, then the status request after the job
 
 
 @dataclass
 class FakePrinter:
-    mode: str = "ok"  # ok | stall | close_mid_job | paper_out | cover_open
-    received: bytearray = field(default_factory=bytearray)
-    jobs: int = 0
+    mode: str = "ok"  # ok | stall | close_mid_job | paper_out | cover_open | runs_out
+    port: int = 0
+    jobs: list[bytes] = field(default_factory=list)
+    partial: int = 0  # jobs cut off half-way (the connection dropped)
 
     def __post_init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
+        self.start()
+
+    def start(self) -> None:
+        """Switched on (again, on the same port)."""
+        self.server = socket.create_server(("127.0.0.1", self.port))
         self.port = self.server.getsockname()[1]
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -29,8 +39,13 @@ class FakePrinter:
     def stop(self) -> None:
         """Switched off: from now on, connections are refused."""
         self.stopped.set()
+        self.server.shutdown(socket.SHUT_RDWR)  # wakes the accept() (close alone does not)
         self.server.close()
         self.thread.join(timeout=5)
+
+    @property
+    def received(self) -> bytes:
+        return b"".join(self.jobs)
 
     def _serve(self) -> None:
         while not self.stopped.is_set():
@@ -41,35 +56,43 @@ class FakePrinter:
             with conn:
                 self._talk(conn)
 
-    def _answer(self, kind: int) -> bytes:
+    def _answer(self, kind: int, after_job: bool) -> bytes:
+        out_of_paper = self.mode == "paper_out" or (self.mode == "runs_out" and after_job)
         offline = NORMAL | (0x04 if self.mode == "cover_open" else 0)
-        offline |= 0x20 if self.mode == "paper_out" else 0
-        paper = NORMAL | (0x60 if self.mode == "paper_out" else 0)
+        offline |= 0x20 if out_of_paper else 0
+        paper = NORMAL | (0x60 if out_of_paper else 0)
         return bytes([offline if kind == 2 else paper])
 
     def _talk(self, conn: socket.socket) -> None:
-        if self.mode == "stall":
-            self.stopped.wait(10)  # holds the connection, says nothing
-            return
+        while self.mode == "stall" and not self.stopped.is_set():
+            time.sleep(0.02)  # holds the connection, says nothing
         buffer = bytearray()
-        got = 0
+        after_job = False
         conn.settimeout(5)
         while True:
             try:
                 chunk = conn.recv(65536)
             except OSError:
-                return
+                chunk = b""
             if not chunk:
-                break
+                if buffer.endswith(b"\x1dV\x00"):  # a job sent without status requests
+                    self.jobs.append(bytes(buffer))
+                elif buffer:
+                    self.partial += 1
+                return
             buffer += chunk
-            while (at := buffer.find(b"\x10\x04")) != -1 and len(buffer) > at + 2:
-                kind = buffer[at + 2]
-                data, buffer = buffer[:at], buffer[at + 3 :]
-                self.received += data
-                got += len(data)
-                conn.sendall(self._answer(kind))
-            if self.mode == "close_mid_job" and got + len(buffer) > 100:
-                return  # the cable pulled half-way
-        self.received += buffer
-        if got:
-            self.jobs += 1
+            while True:
+                if buffer[:2] == STATUS and len(buffer) >= 3:  # between jobs
+                    conn.sendall(self._answer(buffer[2], after_job))
+                    del buffer[:3]
+                    continue
+                if self.mode == "close_mid_job" and len(buffer) > 100:
+                    self.partial += 1
+                    return  # the cable pulled half-way through the job
+                end = buffer.find(END_OF_JOB)
+                if end != -1 and len(buffer) > end + len(END_OF_JOB):
+                    self.jobs.append(bytes(buffer[: end + 3]))
+                    del buffer[: end + 3]
+                    after_job = True
+                    continue
+                break

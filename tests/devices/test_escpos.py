@@ -126,3 +126,28 @@ def test_the_notices_read_back() -> None:
     assert "承诺人（签字）" in texts["pledge"] and "2026-11-30 前补交" in texts["pledge"]
     copy = deferral_pledge(wording, deferred=[], copy=True, **common)
     assert "（补打）" in "".join(decode(render(copy, Profile()), "gb18030").texts())
+
+
+@pytest.mark.parametrize("paper", [58, 80])
+def test_a_qr_code_sent_as_an_image_scans(paper: int) -> None:
+    """For printers without GS ( k: the QR code goes as a raster image (GS v 0), and a QR
+    reader finds the tracking address in the dots the printer would burn."""
+    import zxingcpp
+    from PIL import Image
+
+    profile = Profile(columns=COLUMNS[paper], native_qr=False)
+    printed = decode(render(receipt(), profile), profile.encoding)
+    assert printed.qr == []  # nothing native
+    (raster,) = printed.images
+    assert raster.width_bytes * 8 <= {58: 384, 80: 576}[paper]  # fits the paper's dots
+    dots = raster.dots()
+    quiet = 16  # a reader needs a white margin around the code
+    image = Image.new("L", (len(dots[0]) + 2 * quiet, len(dots) + 2 * quiet), 255)
+    for y, row in enumerate(dots):
+        for x, dot in enumerate(row):
+            if dot:
+                image.putpixel((x + quiet, y + quiet), 0)
+    (found,) = zxingcpp.read_barcodes(image)
+    assert found.format == zxingcpp.BarcodeFormat.QRCode
+    assert found.text == "https://zwfw.example.invalid/track?case=JY01-20261123-05-0001"
+    assert "".join(printed.texts()).endswith(load_wording().line("track_hint"))

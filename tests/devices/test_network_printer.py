@@ -17,7 +17,7 @@ def test_a_job_goes_through_whole() -> None:
     fake = FakePrinter()
     NetworkPrinter("127.0.0.1", fake.port, timeout=2).print(JOB)
     fake.stop()
-    assert bytes(fake.received) == JOB
+    assert fake.jobs == [JOB]
 
 
 @pytest.mark.parametrize(

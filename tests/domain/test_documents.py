@@ -13,10 +13,14 @@ from clerk_console.domain.documents import (
     QR,
     Align,
     Barcode,
+    Document,
     ReceiptItem,
+    Text,
     aligned,
     display_width,
     intake_receipt,
+    pickup_slip,
+    reprint,
     ticket_slip,
     two_sides,
     wrap,
@@ -116,3 +120,41 @@ def test_the_intake_receipt(paper: int) -> None:
         copy=True,
     )
     assert again.copy and "（补打）" in "\n".join(again.lines(columns))
+
+
+def test_a_document_survives_the_print_queue_as_data() -> None:
+    """A job keeps its document as JSON; what comes back prints the same."""
+    import json
+
+    slip = ticket_slip(load_wording(), "江阳区政务服务中心", "B 企业开办", "B017", AT, 3, 24)
+    again = Document.from_data(json.loads(json.dumps(slip.to_data())))
+    assert again == slip and again.lines(32) == slip.lines(32)
+    with pytest.raises(ValueError, match="not a printed document"):
+        Document.from_data({"kind": "x", "blocks": [{"type": "hologram"}]})
+
+
+def test_a_reprint_carries_the_copy_mark_under_its_title() -> None:
+    slip = ticket_slip(load_wording(), "江阳区政务服务中心", "B 企业开办", "B017", AT, 3, 24)
+    copy = reprint(slip, load_wording())
+    assert copy.copy and copy.blocks[0] == slip.blocks[0]
+    assert copy.blocks[1] == Text("（补打）", Align.CENTER, bold=True)
+    assert copy.blocks[2:] == slip.blocks[1:]
+    assert reprint(copy, load_wording()) == copy  # a copy of a copy is marked once
+
+
+def test_the_pickup_slip() -> None:
+    slip = pickup_slip(
+        load_wording(),
+        hall="江阳区政务服务中心",
+        case_number="JY01-20261123-05-0001",
+        applicant="江阳示范科技有限公司",
+        results=["营业执照（统一社会信用代码 91110000600037341L）"],
+        recipient="王*",
+        how="现场领取",
+        delivered_at=AT,
+        related=["银行开户", "社保登记"],
+    )
+    text = "\n".join(slip.lines(48))
+    assert slip.kind == "pickup_slip" and text.splitlines()[0].strip() == "领取凭证"
+    for expected in ("领取人：王*", "领取方式：现场领取", "您可能还需要办理", "· 银行开户"):
+        assert expected in text
