@@ -80,12 +80,14 @@ def load_catalog_and_hall(directory: Path | None = None) -> tuple[Catalog, Hall 
 
 
 DOCUMENTS_FILE = "demo/documents.toml"
+NOTIFICATIONS_FILE = "demo/notifications.toml"
 
 
-def load_wording(directory: Path | None = None) -> Wording:
-    """The fixed wording of printed documents: `demo/documents.toml` of the data directory."""
+def load_wording(directory: Path | None = None, name: str = DOCUMENTS_FILE) -> Wording:
+    """The fixed wording of printed documents (`demo/documents.toml` of the data directory),
+    or of the applicant's notifications (`NOTIFICATIONS_FILE`)."""
     root = CatalogFiles.locate(directory).catalog_dir.parent
-    with (root / DOCUMENTS_FILE).open("rb") as f:
+    with (root / name).open("rb") as f:
         data = tomllib.load(f)
     return Wording(
         titles={str(k): str(v) for k, v in data.get("titles", {}).items()},

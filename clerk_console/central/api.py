@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,8 +21,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from clerk_console.catalog_files import CatalogFiles
-from clerk_console.central import auth, cases, queue
+from clerk_console.catalog_files import NOTIFICATIONS_FILE, CatalogFiles, load_wording
+from clerk_console.central import auth, cases, handoffs, queue
+from clerk_console.central.backoffice_api import back_office_routes
 from clerk_console.central.db import (
     database_url,
     is_postgres,
@@ -32,11 +34,15 @@ from clerk_console.central.db import (
 )
 from clerk_console.central.errors import PlatformError, bad_request, not_found, unauthorized
 from clerk_console.central.feed import latest_cursor, read_changes
+from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.models import CatalogRecord
+from clerk_console.central.notify import LogSender, Sender, WebhookSender, send_pending
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.registries import Registries, load_preapplications
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig, load_central_config
+from clerk_console.domain.catalog_loader import parse_catalog
+from clerk_console.domain.workdays import WorkCalendar
 
 T = TypeVar("T")
 COUNTER_ROLES = ("clerk", "supervisor")
@@ -157,6 +163,7 @@ class CaseOut(BaseModel):
     status: str
     data: dict[str, Any]
     received_at: str
+    progress: str
 
 
 class CounterOut(BaseModel):
@@ -217,15 +224,66 @@ def create_app(
     )
     lifetime = timedelta(minutes=config.token_minutes)
     bearer = HTTPBearer(auto_error=False)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # A served platform (uvicorn) also sends on a timer, so an overdue apology goes out
+        # on a quiet day too; requests send what they queue right after answering.
+        task = asyncio.create_task(notify_on_a_timer())
+        yield
+        task.cancel()
+
+    async def notify_on_a_timer() -> None:
+        while True:
+            await asyncio.sleep(config.notify_seconds)
+            try:
+                await run_in_threadpool(notify_round)
+            except Exception as exc:  # a database hiccup: try again next time
+                print(f"clerk-console central: notifications: {exc!r}")
+
+    def notify_round() -> None:
+        office = back_office()
+        with tx() as s:
+            handoffs.queue_overdue_notices(s, office, clock())
+        send_pending(engine, sender, clock())
+
     app = FastAPI(
         title="clerk-console central platform",
         version="1",
         description="The hall's queue, catalog of record and staff logins.",
+        lifespan=lifespan,
     )
     app.state.engine = engine
     demo_data = CatalogFiles.locate(_data_dir(config)).catalog_dir.parent
     registries = Registries.load(demo_data)
     preapplications = load_preapplications(demo_data)
+
+    def office() -> BackOffice:
+        """The back office's catalog (of record, as stored), calendar and wording."""
+        with Session(engine) as s:
+            version = meta(s, "catalog_version")
+            record = s.get(CatalogRecord, version)
+            hall_name = meta(s, "hall_name") or ""
+        if record is None:
+            raise RuntimeError("the platform has no catalog: run `clerk-console central init`")
+        return BackOffice(
+            catalog=parse_catalog(json.loads(record.sources_json)),
+            calendar=WorkCalendar.of(config.calendar.holidays, config.calendar.workdays),
+            warning_days=config.calendar.warning_days,
+            hall_name=hall_name,
+            notices=load_wording(_data_dir(config), NOTIFICATIONS_FILE),
+        )
+
+    back_office = cache(office)
+    sender: Sender = (
+        WebhookSender(config.notify_webhook)
+        if config.notify_webhook
+        else LogSender(
+            Path(config.notify_log).expanduser()
+            if config.notify_log
+            else config.data_path() / "notifications.log"
+        )
+    )
 
     @app.exception_handler(PlatformError)
     async def _platform_error(_request: Request, exc: PlatformError) -> JSONResponse:
@@ -275,6 +333,8 @@ def create_app(
         # answered as it is, without validating it again on the hot path.
         return Response(json.dumps(view, ensure_ascii=False), media_type="application/json")
 
+    app.include_router(back_office_routes(engine, clock, actor, back_office, sender))
+
     # --- public ---------------------------------------------------------------------
 
     @app.get("/health")
@@ -309,7 +369,7 @@ def create_app(
 
     @app.get("/changes", response_model=ChangesOut)
     async def changes(
-        after: int = Query(0, ge=0), wait: float = Query(0, ge=0, le=30)
+        after: int = Query(0, ge=0, le=2**63 - 1), wait: float = Query(0, ge=0, le=30)
     ) -> dict[str, Any]:
         """Changes after the cursor; waits up to `wait` seconds for one (long-poll)."""
         deadline = asyncio.get_running_loop().time() + wait
@@ -326,7 +386,7 @@ def create_app(
     @app.get("/events")
     async def events(
         request: Request,
-        after: int | None = Query(None, ge=0),
+        after: int | None = Query(None, ge=0, le=2**63 - 1),
         last_event_id: str | None = Header(None),
     ) -> StreamingResponse:
         """Server-sent events; each event's id is the cursor, so Last-Event-ID replays."""
@@ -436,6 +496,7 @@ def create_app(
     def receive_case(
         body: CaseIn,
         response: Response,
+        tasks: BackgroundTasks,
         who: Actor = Depends(actor),
         idempotency_key: str | None = Header(None, max_length=100),
     ) -> dict[str, Any]:
@@ -445,12 +506,18 @@ def create_app(
         auth.require(who, *COUNTER_ROLES)
         if not idempotency_key or len(idempotency_key) < 8:
             raise bad_request("idempotency_key_required", "send an Idempotency-Key (8+ chars)")
+        # Read before the write transaction: on SQLite a second connection could not.
+        office = back_office() if body.status in handoffs.ACCEPTED else None
         with tx() as s:
+            stamp = clock()
             row, new = cases.receive_case(
-                s, idempotency_key, body.number.upper(), body.status, body.data, who, clock()
+                s, idempotency_key, body.number.upper(), body.status, body.data, who, stamp
             )
             if not new:
                 response.status_code = 200
+            elif office is not None:
+                handoffs.open_handoffs(s, row, office, stamp)
+                tasks.add_task(send_pending, engine, sender, stamp)
             return cases.case_view(row)
 
     @app.get("/cases/{number}", response_model=CaseOut, responses=ERRORS)

@@ -40,6 +40,7 @@ def case_view(row: CaseRow) -> dict[str, Any]:
         "status": row.status,
         "data": json.loads(row.data_json),
         "received_at": aware(row.received_at).isoformat(),
+        "progress": row.progress,
     }
 
 

@@ -225,16 +225,22 @@ def init_platform(
             crow.name, crow.lines = c.name, ",".join(c.lines)
             s.add(crow)
         for member in hall.staff:
-            if s.get(StaffRow, member.username) is None:
+            rights = json.dumps(list(member.instant_departments))
+            known = s.get(StaffRow, member.username)
+            if known is None:
                 s.add(
                     StaffRow(
                         username=member.username,
                         name=member.name,
                         role=member.role.value,
                         department=member.department,
+                        instant_departments_json=rights,
                         pin_hash=hasher.hash(member.pin),
                     )
                 )
+            elif known.instant_departments_json != rights:  # the hall file grants anew
+                known.instant_departments_json = rights
+                s.add(known)
     return InitReport(
         created, catalog.version, len(catalog.lines), len(hall.counters), len(hall.staff)
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -74,6 +74,7 @@ class StaffRow(CentralModel, table=True):
     name: str
     role: str
     department: str | None = None
+    instant_departments_json: str = "[]"  # whose instant items (即办件) they may decide
     pin_hash: str
     failed_attempts: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=_tz_null())
@@ -167,6 +168,82 @@ class CaseRow(CentralModel, table=True):
     status: str  # accepted | deferred | supplement | rejected
     data_json: str  # applicant, selection, answers, materials, form, decision as sent
     received_at: datetime = Field(sa_column=_tz())
+    # After acceptance: in_progress (handoffs open) → ready (every handoff decided) →
+    # delivered (handed out or mailed); empty for a case that was not accepted.
+    progress: str = ""
+    delivery_json: str = "{}"  # how, to whom, when (统一出件)
+
+
+class HandoffRow(CentralModel, table=True):
+    """One department's share of a case (分办), with its clock and its decision."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (Index("ix_handoff_inbox", "department", "status", "due_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(foreign_key="intake_case.number", index=True)
+    department: str
+    items_json: str  # the items it decides
+    days: int  # promised working days
+    waits_for_json: str = "[]"  # items of other departments whose result it needs first
+    status: str  # waiting | open | returned | approved | rejected
+    started_at: datetime | None = Field(default=None, sa_column=_tz_null())
+    pauses_json: str = "[]"  # [[start, end or null], …]: the clock stood still (退回补正)
+    due_on: date | None = None
+    assignee: str | None = None  # the approver who took it
+    result_json: str = "{}"  # item → {name, number, issued_on, medium}
+    returned_json: str = "{}"  # {materials: [...], reason}: what the applicant must bring
+    reason: str = ""  # of a rejection
+    decided_by: str | None = None
+    decided_at: datetime | None = Field(default=None, sa_column=_tz_null())
+    reminded_at: datetime | None = Field(default=None, sa_column=_tz_null())
+    created_at: datetime = Field(sa_column=_tz())
+    updated_at: datetime = Field(sa_column=_tz())
+
+
+class CaseFile(CentralModel, table=True):
+    """A scanned file of a case's material, sent by the counter, kept once per content."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (UniqueConstraint("case_number", "sha256"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(foreign_key="intake_case.number", index=True)
+    material: str
+    sha256: str
+    file_name: str
+    size: int
+    mime: str
+    pages: int | None = None
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    received_at: datetime = Field(sa_column=_tz())
+
+
+class CaseEvent(CentralModel, table=True):
+    """The platform's trail of a case (全程留痕): who did what, when, to which handoff."""
+
+    __tablename__ = "case_event"
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(index=True)
+    handoff_id: int | None = None
+    at: datetime = Field(sa_column=_tz())
+    kind: str
+    username: str
+    detail_json: str = "{}"
+
+
+class NotificationRow(CentralModel, table=True):
+    """A message to the applicant, queued until the configured sender takes it."""
+
+    __tablename__ = "notification"
+    id: int | None = Field(default=None, primary_key=True)
+    case_number: str = Field(index=True)
+    kind: str  # accepted | returned | ready | overdue
+    mobile: str
+    text: str
+    status: str = "queued"  # queued | sent | failed
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(sa_column=_tz())
+    sent_at: datetime | None = Field(default=None, sa_column=_tz_null())
 
 
 class TicketEvent(CentralModel, table=True):

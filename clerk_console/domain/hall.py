@@ -49,6 +49,9 @@ class Staff:
     role: Role
     pin: str
     department: str | None = None
+    # Departments that authorised this clerk to decide their instant items (即办件) at the
+    # counter, in the same sitting as the acceptance.
+    instant_departments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ _STAFF: dict[str, FieldSpec] = {
     "role": spec("str", True, frozenset(r.value for r in Role)),
     "pin": spec("str", True),
     "department": spec("str"),
+    "instant_departments": spec("strs"),
 }
 
 
@@ -129,7 +133,18 @@ def parse_hall(file: str, text: str, catalog: Catalog) -> Hall:
             out.add(file, f"{where}.department", f"unknown department {department!r}")
         if department and s["role"] != Role.APPROVER:
             out.add(file, f"{where}.department", "only approvers belong to a department")
-        staff.append(Staff(s["username"], s["name"], Role(s["role"]), s["pin"], department))
+        instant = tuple(s.get("instant_departments", ()))
+        for granted in instant:
+            if granted not in catalog.departments:
+                message = f"unknown department {granted!r}"
+                out.add(file, f"{where}.instant_departments", message)
+        if instant and s["role"] not in (Role.CLERK, Role.SUPERVISOR):
+            out.add(
+                file, f"{where}.instant_departments", "only counter staff decide at the counter"
+            )
+        staff.append(
+            Staff(s["username"], s["name"], Role(s["role"]), s["pin"], department, instant)
+        )
     if out.errors:
         raise CatalogInvalid(out.errors)
     return Hall(code, name, tuple(counters), tuple(staff))

@@ -255,3 +255,23 @@ def test_hall_file_is_checked_against_the_catalog() -> None:
         "hall.toml: staff[a1].pin: a PIN is 6 digits",
         "hall.toml: staff[a1].department: unknown department 'XX'",
     ]
+
+
+def test_instant_rights_name_known_departments_and_counter_staff() -> None:
+    catalog = parse_catalog({"base.toml": BASE, "items.toml": ITEM})
+    clerk = '\n[[staff]]\nusername = "c1"\nname = "窗口"\nrole = "clerk"\npin = "111111"\n'
+    good = HALL + clerk + 'instant_departments = ["SCJG"]\n'
+    hall = parse_hall("hall.toml", good, catalog)
+    assert hall.code == "JY01"  # the hall's code is not taken for a department's
+    assert [s.instant_departments for s in hall.staff] == [(), ("SCJG",)]
+    bad = (
+        HALL.replace('pin = "123456"', 'pin = "123456"\ninstant_departments = ["SCJG"]')
+        + clerk
+        + 'instant_departments = ["XX"]\n'
+    )
+    with pytest.raises(CatalogInvalid) as info:
+        parse_hall("hall.toml", bad, catalog)
+    assert [str(e) for e in info.value.errors] == [
+        "hall.toml: staff[a1].instant_departments: only counter staff decide at the counter",
+        "hall.toml: staff[c1].instant_departments: unknown department 'XX'",
+    ]

@@ -1,0 +1,819 @@
+"""The back office on the platform: a case split into handoffs on acceptance, each decided by
+its department (approve with the result, return for supplement, reject), the supplement
+brought to the counter, the case ready when every handoff is decided, and delivered once.
+
+Every change writes a case event (who, when, what) in its own transaction, and the
+applicant's notifications are queued in the same transaction as what they announce.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
+from clerk_console.central.models import CaseEvent, CaseFile, CaseRow, HandoffRow, NotificationRow
+from clerk_console.central.queue import Actor, aware, emit
+from clerk_console.domain.catalog import Catalog
+from clerk_console.domain.documents import Wording
+from clerk_console.domain.handoff import (
+    DECIDED,
+    HandoffStatus,
+    blocking_materials,
+    due,
+    ready_to_start,
+    split_case,
+)
+from clerk_console.domain.identifiers import mask_id_number, mask_mobile, mask_name
+from clerk_console.domain.workdays import Pause, WorkCalendar
+
+ACCEPTED = ("accepted", "deferred")
+INBOX = (HandoffStatus.WAITING, HandoffStatus.OPEN, HandoffStatus.RETURNED)
+FILTERS = ("all", "mine", "due_today", "overdue", "returned")
+
+
+@dataclass(frozen=True)
+class BackOffice:
+    """What the back office needs besides the database: the catalog, the working-day
+    calendar, when a deadline warns, the hall's name and the wording of notifications."""
+
+    catalog: Catalog
+    calendar: WorkCalendar
+    warning_days: int
+    hall_name: str
+    notices: Wording  # titles unused; lines: accepted, returned, ready, overdue
+
+    def local_day(self, moment: datetime) -> date:
+        """The hall's day of a moment (the platform runs on the hall's clock)."""
+        return aware(moment).astimezone().date()
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def record_event(
+    s: Session,
+    number: str,
+    kind: str,
+    who: str,
+    now: datetime,
+    detail: Mapping[str, Any] | None = None,
+    handoff: int | None = None,
+) -> None:
+    """One line of the case's trail, in the caller's transaction."""
+    s.add(
+        CaseEvent(
+            case_number=number,
+            handoff_id=handoff,
+            at=now,
+            kind=kind,
+            username=who,
+            detail_json=_dumps(dict(detail or {})),
+        )
+    )
+
+
+def _notify(
+    s: Session, case: CaseRow, kind: str, office: BackOffice, now: datetime, **values: Any
+) -> None:
+    data = _loads(case.data_json)
+    mobile = (data.get("agent") or {}).get("mobile") or (data.get("applicant") or {}).get(
+        "mobile", ""
+    )
+    if not mobile:
+        return  # nobody to tell: the case shows its state at the counter
+    text = office.notices.line(kind, hall=office.hall_name, number=case.number, **values)
+    s.add(
+        NotificationRow(
+            case_number=case.number, kind=kind, mobile=mobile, text=text, created_at=now
+        )
+    )
+
+
+def case_items(data: Mapping[str, Any]) -> list[str]:
+    """The items of a case: those the decision promised (the tailored ones)."""
+    promised = (data.get("decision") or {}).get("promised") or {}
+    if promised:
+        return list(promised)
+    return list((data.get("selection") or {}).get("items") or [])
+
+
+def open_handoffs(s: Session, case: CaseRow, office: BackOffice, now: datetime) -> list[HandoffRow]:
+    """Split a just-accepted case into its handoffs; start the clocks of those that need no
+    other item's result."""
+    data = _loads(case.data_json)
+    items = case_items(data)
+    unknown = [i for i in items if i not in office.catalog.items]
+    if unknown:
+        raise bad_request("unknown_item", f"not in the catalog: {', '.join(unknown)}")
+    split = split_case(items, office.catalog)
+    rows = []
+    for plan in split.handoffs:
+        row = HandoffRow(
+            case_number=case.number,
+            department=plan.department,
+            items_json=_dumps(list(plan.items)),
+            days=plan.days,
+            waits_for_json=_dumps(list(plan.waits_for)),
+            status=HandoffStatus.WAITING.value,
+            created_at=now,
+            updated_at=now,
+        )
+        if not plan.waits_for:
+            _start(row, office, now)
+        s.add(row)
+        rows.append(row)
+    if split.instant:  # decided at the counter, right after this
+        data["instant"] = {code: None for code in split.instant}
+        case.data_json = _dumps(data)
+    case.progress = "in_progress" if rows or split.instant else "ready"
+    s.add(case)
+    s.flush()
+    for row in rows:
+        detail = {
+            "department": row.department,
+            "items": _loads(row.items_json),
+            "due_on": row.due_on,
+        }
+        record_event(s, case.number, "handoff.opened", "platform", now, detail, row.id)
+    if split.instant:
+        record_event(
+            s, case.number, "instant.at_counter", "platform", now, {"items": list(split.instant)}
+        )
+    latest = max((r.due_on for r in rows if r.due_on), default=None)
+    _notify(
+        s,
+        case,
+        "accepted",
+        office,
+        now,
+        password=data.get("decision", {}).get("query_password", "") or "",
+        due=latest.isoformat() if latest else "",
+    )
+    return rows
+
+
+def _pauses(row: HandoffRow) -> list[Pause]:
+    out = []
+    for start, end in _loads(row.pauses_json):
+        if end is not None:
+            out.append(Pause(datetime.fromisoformat(start), datetime.fromisoformat(end)))
+    return out
+
+
+def _start(row: HandoffRow, office: BackOffice, now: datetime) -> None:
+    row.status = HandoffStatus.OPEN.value
+    row.started_at = now
+    row.due_on = due(office.calendar, aware(now).astimezone(), row.days).day
+
+
+def _redue(row: HandoffRow, office: BackOffice) -> None:
+    assert row.started_at is not None
+    pauses = [Pause(p.start.astimezone(), p.end.astimezone()) for p in _pauses(row)]
+    row.due_on = due(office.calendar, aware(row.started_at).astimezone(), row.days, pauses).day
+
+
+def find_handoff(s: Session, handoff_id: int, who: Actor) -> HandoffRow:
+    """A handoff the actor may see: approvers only their own department's (403 otherwise)."""
+    row = s.get(HandoffRow, handoff_id)
+    if row is None:
+        raise not_found("unknown_handoff", f"no handoff {handoff_id}")
+    if who.role == "approver" and who.department != row.department:
+        raise forbidden("not_your_department", f"handoff {handoff_id} is for {row.department}")
+    return row
+
+
+def handoff_view(row: HandoffRow, office: BackOffice, today: date) -> dict[str, Any]:
+    """A handoff as the inbox and the supervisor see it, with its time state."""
+    state = None
+    if row.status in (HandoffStatus.OPEN, HandoffStatus.RETURNED) and row.due_on:
+        state = office.calendar.time_state(row.due_on, today, office.warning_days).value
+    items = _loads(row.items_json)
+    return {
+        "id": row.id,
+        "case_number": row.case_number,
+        "department": row.department,
+        "department_name": office.catalog.departments[row.department].name,
+        "items": [{"code": i, "name": office.catalog.items[i].name} for i in items],
+        "days": row.days,
+        "waits_for": _loads(row.waits_for_json),
+        "status": row.status,
+        "time_state": state,
+        "started_at": aware(row.started_at).isoformat() if row.started_at else None,
+        "due_on": row.due_on.isoformat() if row.due_on else None,
+        "assignee": row.assignee,
+        "result": _loads(row.result_json),
+        "returned": _returned(row, office),
+        "reason": row.reason,
+        "decided_by": row.decided_by,
+        "reminded": row.reminded_at is not None,
+    }
+
+
+def _returned(row: HandoffRow, office: BackOffice) -> dict[str, Any]:
+    returned = dict(_loads(row.returned_json))
+    if returned:
+        returned["names"] = [office.catalog.materials[m].name for m in returned["materials"]]
+    return returned
+
+
+def masked_applicant(data: Mapping[str, Any]) -> dict[str, str]:
+    """The applicant as a screen shows them before a reveal."""
+    a = data.get("applicant") or {}
+    person = a.get("kind") != "organisation"
+    return {
+        "kind": a.get("kind", "person"),
+        "name": mask_name(a.get("name", "")) if person else a.get("name", ""),
+        "id_number": mask_id_number(a["id_number"]) if a.get("id_number") else "",
+        "credit_code": a.get("credit_code", ""),
+        "mobile": mask_mobile(a["mobile"]) if a.get("mobile") else "",
+    }
+
+
+def handoff_detail(
+    s: Session, row: HandoffRow, office: BackOffice, today: date, reveal: bool
+) -> dict[str, Any]:
+    """Everything an approver needs to decide: the items, the form, each material's state."""
+    case = s.get(CaseRow, row.case_number)
+    assert case is not None
+    data = _loads(case.data_json)
+    view = handoff_view(row, office, today)
+    view["applicant"] = dict(data["applicant"]) if reveal else masked_applicant(data)
+    view["form"] = data.get("form", {})
+    records = data.get("materials", {})
+    codes: list[str] = []
+    for item in _loads(row.items_json):
+        for need in office.catalog.items[item].materials:
+            if need.material not in codes:
+                codes.append(need.material)
+    files = files_of(s, row.case_number)
+    view["materials"] = [
+        {
+            "code": code,
+            "name": office.catalog.materials[code].name,
+            "record": records.get(code, {}),
+            "files": [f for f in files if f["material"] == code],
+        }
+        for code in codes
+    ]
+    view["blocking"] = blocking_materials(_loads(row.items_json), office.catalog, records, today)
+    return view
+
+
+def inbox(
+    s: Session, department: str, which: str, username: str, today: date, limit: int = 100
+) -> list[HandoffRow]:
+    """A department's handoffs still to decide, due first (the index ix_handoff_inbox)."""
+    if which not in FILTERS:
+        raise bad_request("bad_filter", f"filter must be one of: {', '.join(FILTERS)}")
+    query = select(HandoffRow).where(HandoffRow.department == department)
+    if which == "returned":
+        query = query.where(HandoffRow.status == HandoffStatus.RETURNED.value)
+    elif which in ("due_today", "overdue"):
+        query = query.where(HandoffRow.status == HandoffStatus.OPEN.value)
+        day = col(HandoffRow.due_on)
+        query = query.where(day == today if which == "due_today" else day < today)
+    else:
+        query = query.where(col(HandoffRow.status).in_([s.value for s in INBOX]))
+    if which == "mine":
+        query = query.where(HandoffRow.assignee == username)
+    order = (col(HandoffRow.due_on).is_(None), col(HandoffRow.due_on), col(HandoffRow.id))
+    return list(s.exec(query.order_by(*order).limit(limit)))
+
+
+def _case_of(s: Session, row: HandoffRow) -> CaseRow:
+    case = s.get(CaseRow, row.case_number, with_for_update=True)
+    assert case is not None
+    return case
+
+
+def _approved_items(s: Session, number: str) -> set[str]:
+    done = s.exec(
+        select(HandoffRow.items_json).where(
+            HandoffRow.case_number == number, HandoffRow.status == HandoffStatus.APPROVED.value
+        )
+    )
+    return {item for items in done for item in _loads(items)}
+
+
+def _after_decision(s: Session, case: CaseRow, office: BackOffice, now: datetime) -> None:
+    """Start what waited for a result; refuse what can never start; a case whose handoffs
+    are all decided is ready."""
+    rows = list(s.exec(select(HandoffRow).where(HandoffRow.case_number == case.number)))
+    approved = {i for r in rows if r.status == HandoffStatus.APPROVED for i in _loads(r.items_json)}
+    refused = {i for r in rows if r.status == HandoffStatus.REJECTED for i in _loads(r.items_json)}
+    for row in rows:
+        if row.status != HandoffStatus.WAITING:
+            continue
+        needs = _loads(row.waits_for_json)
+        if set(needs) & refused:
+            row.status, row.reason = HandoffStatus.REJECTED.value, "prerequisite_rejected"
+            row.decided_by, row.decided_at, row.updated_at = "platform", now, now
+            record_event(
+                s, case.number, "handoff.rejected", "platform", now, {"reason": row.reason}, row.id
+            )
+        elif ready_to_start(needs, approved):
+            _start(row, office, now)
+            row.updated_at = now
+            record_event(
+                s, case.number, "handoff.started", "platform", now, {"due_on": row.due_on}, row.id
+            )
+        s.add(row)
+    _ready_if_done(s, case, rows, office, now)
+    emit(s, "handoff", {"case": case.number, "progress": case.progress}, now)
+
+
+def _ready_if_done(
+    s: Session, case: CaseRow, rows: Sequence[HandoffRow], office: BackOffice, now: datetime
+) -> None:
+    """Every handoff decided and every instant item recorded: the case is ready."""
+    instant = (_loads(case.data_json).get("instant") or {}).values()
+    if not all(HandoffStatus(r.status) in DECIDED for r in rows) or None in instant:
+        return
+    if case.progress == "ready":
+        return
+    case.progress = "ready"
+    s.add(case)
+    record_event(s, case.number, "case.ready", "platform", now)
+    _notify(s, case, "ready", office, now)
+
+
+def decide_instant(
+    s: Session,
+    number: str,
+    item: str,
+    who: Actor,
+    rights: Sequence[str],
+    result: Mapping[str, Any],
+    office: BackOffice,
+    now: datetime,
+) -> CaseRow:
+    """即办件: the clerk who holds the department's authorisation records the result at the
+    counter, in the same sitting; no handoff."""
+    case = s.get(CaseRow, number.strip().upper(), with_for_update=True)
+    if case is None:
+        raise not_found("unknown_case", f"no case {number}")
+    data = _loads(case.data_json)
+    instant = data.get("instant") or {}
+    if item not in instant:
+        raise bad_request("not_instant", f"{item} is not an instant item of case {case.number}")
+    if instant[item] is not None:
+        raise conflict("instant_decided", f"{item} is already decided")
+    department = office.catalog.items[item].department
+    if department not in rights:
+        raise forbidden("no_instant_right", f"you may not decide {department}'s instant items")
+    instant[item] = {**dict(result), "decided_by": who.username, "counter": who.counter}
+    data["instant"] = instant
+    case.data_json = _dumps(data)
+    s.add(case)
+    record_event(s, case.number, "instant.decided", who.username, now, {"item": item, **result})
+    _ready_if_done(s, case, case_handoffs(s, case.number), office, now)
+    emit(s, "handoff", {"case": case.number, "progress": case.progress}, now)
+    return case
+
+
+def _open_only(row: HandoffRow) -> None:
+    if row.status != HandoffStatus.OPEN:
+        raise conflict("handoff_not_open", f"handoff {row.id} is {row.status}")
+
+
+def approve(
+    s: Session,
+    row: HandoffRow,
+    who: Actor,
+    result: Mapping[str, Any],
+    office: BackOffice,
+    now: datetime,
+) -> None:
+    """Approve with the result (名称, 编号 such as 统一社会信用代码, issue date, paper or
+    electronic); refused while a required material is missing or overdue."""
+    _open_only(row)
+    case = _case_of(s, row)
+    records = _loads(case.data_json).get("materials", {})
+    blocking = blocking_materials(
+        _loads(row.items_json), office.catalog, records, office.local_day(now)
+    )
+    if blocking:
+        names = "、".join(office.catalog.materials[m].name for m in blocking)
+        raise conflict("materials_missing", names)
+    row.status = HandoffStatus.APPROVED.value
+    row.result_json = _dumps({item: dict(result) for item in _loads(row.items_json)})
+    row.decided_by, row.decided_at, row.updated_at = who.username, now, now
+    row.assignee = row.assignee or who.username
+    s.add(row)
+    record_event(s, case.number, "handoff.approved", who.username, now, dict(result), row.id)
+    _after_decision(s, case, office, now)
+
+
+def reject(
+    s: Session, row: HandoffRow, who: Actor, reason: str, office: BackOffice, now: datetime
+) -> None:
+    """Refuse the handoff's items, with the reason."""
+    _open_only(row)
+    if not reason.strip():
+        raise bad_request("reason_required", "a rejection needs its reason")
+    case = _case_of(s, row)
+    row.status, row.reason = HandoffStatus.REJECTED.value, reason.strip()
+    row.decided_by, row.decided_at, row.updated_at = who.username, now, now
+    s.add(row)
+    record_event(
+        s, case.number, "handoff.rejected", who.username, now, {"reason": row.reason}, row.id
+    )
+    _after_decision(s, case, office, now)
+
+
+def return_for_supplement(
+    s: Session,
+    row: HandoffRow,
+    who: Actor,
+    materials: Sequence[str],
+    reason: str,
+    office: BackOffice,
+    now: datetime,
+) -> None:
+    """退回补正: the clock stops; the case shows at the counter as waiting for supplement."""
+    _open_only(row)
+    unknown = [m for m in materials if m not in office.catalog.materials]
+    if not materials or unknown or not reason.strip():
+        raise bad_request(
+            "bad_return",
+            "name the missing or insufficient materials (catalog codes) and give a reason",
+        )
+    case = _case_of(s, row)
+    pauses = _loads(row.pauses_json)
+    pauses.append([aware(now).isoformat(), None])
+    row.pauses_json = _dumps(pauses)
+    row.status = HandoffStatus.RETURNED.value
+    row.returned_json = _dumps({"materials": list(materials), "reason": reason.strip()})
+    row.assignee = row.assignee or who.username
+    row.updated_at = now
+    s.add(row)
+    detail = {"materials": list(materials), "reason": reason.strip()}
+    record_event(s, case.number, "handoff.returned", who.username, now, detail, row.id)
+    names = "、".join(office.catalog.materials[m].name for m in materials)
+    _notify(s, case, "returned", office, now, materials=names, reason=reason.strip())
+    emit(s, "handoff", {"case": case.number, "progress": case.progress}, now)
+
+
+def supplement(
+    s: Session,
+    number: str,
+    who: Actor,
+    records: Mapping[str, Mapping[str, Any]],
+    office: BackOffice,
+    now: datetime,
+) -> list[HandoffRow]:
+    """The applicant brought what was asked (or a deferred material): the case's records
+    are updated, and every returned handoff goes back to its department, its clock running
+    again with the due date moved by the working days it stood still."""
+    case = s.get(CaseRow, number.strip().upper(), with_for_update=True)
+    if case is None:
+        raise not_found("unknown_case", f"no case {number}")
+    data = _loads(case.data_json)
+    unknown = [m for m in records if m not in office.catalog.materials]
+    if not records or unknown:
+        raise bad_request("bad_supplement", "send the received materials by catalog code")
+    materials = dict(data.get("materials", {}))
+    for code, record in records.items():
+        materials[code] = {
+            **materials.get(code, {}),
+            **dict(record),
+            "marked_missing": False,
+            "deferred_until": None,
+        }
+    data["materials"] = materials
+    case.data_json = _dumps(data)
+    s.add(case)
+    resumed = []
+    for row in s.exec(select(HandoffRow).where(HandoffRow.case_number == case.number)):
+        if row.status != HandoffStatus.RETURNED:
+            continue
+        pauses = _loads(row.pauses_json)
+        pauses[-1][1] = aware(now).isoformat()
+        row.pauses_json = _dumps(pauses)
+        row.status = HandoffStatus.OPEN.value
+        row.updated_at = now
+        _redue(row, office)
+        s.add(row)
+        record_event(
+            s, case.number, "handoff.resumed", who.username, now, {"due_on": row.due_on}, row.id
+        )
+        resumed.append(row)
+    detail = {"materials": sorted(records), "counter": who.counter}
+    record_event(s, case.number, "case.supplemented", who.username, now, detail)
+    emit(s, "handoff", {"case": case.number, "progress": case.progress}, now)
+    return resumed
+
+
+def case_handoffs(s: Session, number: str) -> list[HandoffRow]:
+    return list(
+        s.exec(
+            select(HandoffRow).where(HandoffRow.case_number == number).order_by(col(HandoffRow.id))
+        )
+    )
+
+
+def search(s: Session, query: str, limit: int = 20) -> list[CaseRow]:
+    """Cases by number, or by the applicant's or agent's ID number, credit code or mobile
+    (an exact value, as the counter types or scans it)."""
+    text = query.strip()
+    if not text:
+        return []
+    needle = f'%"{text.upper() if text[-1:].isalpha() else text}"%'
+    condition = or_(col(CaseRow.number) == text.upper(), col(CaseRow.data_json).like(needle))
+    found = s.exec(
+        select(CaseRow).where(condition).order_by(col(CaseRow.received_at).desc()).limit(limit)
+    )
+    return list(found)
+
+
+def ready_cases(s: Session, hall: str | None = None) -> list[CaseRow]:
+    """Cases whose every handoff is decided, waiting to be handed out (统一出件)."""
+    query = select(CaseRow).where(CaseRow.progress == "ready")
+    if hall:
+        query = query.where(CaseRow.hall == hall)
+    return list(s.exec(query.order_by(col(CaseRow.received_at))))
+
+
+def package(s: Session, case: CaseRow, office: BackOffice) -> list[dict[str, Any]]:
+    """What goes out together: each item with its result (or its refusal)."""
+    out = []
+    for item, result in (_loads(case.data_json).get("instant") or {}).items():
+        out.append(
+            {
+                "item": item,
+                "name": office.catalog.items[item].name,
+                "department": office.catalog.items[item].department,
+                "status": "approved" if result else "instant",
+                "result": result,
+                "reason": "",
+            }
+        )
+    for row in case_handoffs(s, case.number):
+        results = _loads(row.result_json)
+        for item in _loads(row.items_json):
+            out.append(
+                {
+                    "item": item,
+                    "name": office.catalog.items[item].name,
+                    "department": row.department,
+                    "status": row.status,
+                    "result": results.get(item),
+                    "reason": row.reason,
+                }
+            )
+    return out
+
+
+def related_items(case: CaseRow, office: BackOffice) -> list[dict[str, str]]:
+    """What the applicant may need next (全生命周期): the catalog's related items of the
+    case's items that the case does not hold."""
+    items = case_items(_loads(case.data_json))
+    out: list[dict[str, str]] = []
+    for code in items:
+        for related in office.catalog.items[code].related:
+            if (
+                related not in items
+                and related in office.catalog.items
+                and all(r["code"] != related for r in out)
+            ):
+                out.append({"code": related, "name": office.catalog.items[related].name})
+    return out
+
+
+def identity_matches(data: Mapping[str, Any], id_number: str) -> bool:
+    """Whether a typed or scanned ID number is the applicant's or the agent's on file."""
+    typed = id_number.strip().upper()
+    on_file = [
+        (data.get("applicant") or {}).get("id_number", ""),
+        (data.get("agent") or {}).get("id_number", ""),
+    ]
+    return bool(typed) and typed in [n.upper() for n in on_file if n]
+
+
+def deliver(
+    s: Session,
+    case: CaseRow,
+    who: Actor,
+    how: str,
+    recipient: str,
+    mail: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """Hand the results out (pickup) or mail them; the case is delivered and closed. The
+    identity has been checked by the caller (a refusal is recorded in its own transaction)."""
+    if case.progress != "ready":
+        raise conflict("case_not_ready", f"case {case.number} is {case.progress or case.status}")
+    if how == "mail" and not all(mail.get(k) for k in ("address", "carrier", "tracking")):
+        raise bad_request(
+            "mail_details_required", "mail needs the address, carrier and tracking number"
+        )
+    delivery = {
+        "how": how,
+        "recipient": recipient,
+        "at": aware(now).isoformat(),
+        "by": who.username,
+        "counter": who.counter,
+        **mail,
+    }
+    case.delivery_json = _dumps(delivery)
+    case.progress = "delivered"
+    s.add(case)
+    record_event(s, case.number, "case.delivered", who.username, now, delivery)
+    emit(s, "handoff", {"case": case.number, "progress": case.progress}, now)
+
+
+def deadlines(s: Session, office: BackOffice, today: date) -> list[dict[str, Any]]:
+    """Per department: how many running handoffs are normal, warning or overdue, and the
+    overdue ones."""
+    rows = s.exec(
+        select(HandoffRow).where(
+            HandoffRow.status == HandoffStatus.OPEN.value, col(HandoffRow.due_on).is_not(None)
+        )
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        assert row.due_on is not None
+        entry = out.setdefault(
+            row.department,
+            {
+                "department": row.department,
+                "department_name": office.catalog.departments[row.department].name,
+                "normal": 0,
+                "warning": 0,
+                "overdue": 0,
+                "overdue_handoffs": [],
+            },
+        )
+        state = office.calendar.time_state(row.due_on, today, office.warning_days).value
+        entry[state] += 1
+        if state == "overdue":
+            entry["overdue_handoffs"].append(handoff_view(row, office, today))
+    return sorted(out.values(), key=lambda e: (-e["overdue"], -e["warning"], e["department"]))
+
+
+def remind(
+    s: Session, department: str, who: Actor, note: str, office: BackOffice, now: datetime
+) -> int:
+    """催办: the department's overdue and warning handoffs are marked reminded (shown in
+    its inbox), each with a case event. How many."""
+    if department not in office.catalog.departments:
+        raise not_found("unknown_department", f"no department {department}")
+    today = office.local_day(now)
+    count = 0
+    for row in s.exec(
+        select(HandoffRow).where(
+            HandoffRow.department == department, HandoffRow.status == HandoffStatus.OPEN.value
+        )
+    ):
+        if (
+            row.due_on is None
+            or office.calendar.time_state(row.due_on, today, office.warning_days).value == "normal"
+        ):
+            continue
+        row.reminded_at = now
+        s.add(row)
+        record_event(
+            s, row.case_number, "handoff.reminded", who.username, now, {"note": note}, row.id
+        )
+        count += 1
+    return count
+
+
+def queue_overdue_notices(s: Session, office: BackOffice, now: datetime) -> int:
+    """An apology to each applicant whose handoff just went overdue (once a case)."""
+    today = office.local_day(now)
+    told = set(s.exec(select(NotificationRow.case_number).where(NotificationRow.kind == "overdue")))
+    late = s.exec(
+        select(HandoffRow.case_number)
+        .where(HandoffRow.status == HandoffStatus.OPEN.value, col(HandoffRow.due_on) < today)
+        .group_by(HandoffRow.case_number)
+    )
+    count = 0
+    for number in late:
+        if number in told:
+            continue
+        case = s.get(CaseRow, number)
+        assert case is not None
+        _notify(s, case, "overdue", office, now)
+        count += 1
+    return count
+
+
+def deferrals(
+    s: Session, office: BackOffice, today: date, within_days: int
+) -> list[dict[str, Any]]:
+    """Deferred materials (容缺) not yet brought, due within `within_days` working days or
+    overdue, soonest first; an overdue one also blocks its handoff's approval."""
+    out = []
+    query = select(CaseRow).where(CaseRow.status == "deferred", CaseRow.progress != "delivered")
+    for case in s.exec(query):
+        data = _loads(case.data_json)
+        for code, record in (data.get("materials") or {}).items():
+            day = record.get("deferred_until")
+            if not day:
+                continue
+            due_on = date.fromisoformat(day)
+            if office.calendar.working_days_between(today, due_on) > within_days:
+                continue
+            out.append(
+                {
+                    "case_number": case.number,
+                    "applicant": masked_applicant(data),
+                    "material": code,
+                    "material_name": office.catalog.materials[code].name,
+                    "due_on": day,
+                    "overdue": due_on < today,
+                }
+            )
+    return sorted(out, key=lambda d: (d["due_on"], d["case_number"]))
+
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def store_file(
+    s: Session,
+    number: str,
+    sha256: str,
+    meta: Mapping[str, Any],
+    content: bytes,
+    who: Actor,
+    now: datetime,
+) -> tuple[CaseFile, bool]:
+    """Keep a scanned file of a case, once per content (a resend changes nothing); the
+    content must be what its SHA-256 says. (the file, whether it is new)"""
+    import hashlib
+
+    case = s.get(CaseRow, number.strip().upper())
+    if case is None:
+        raise not_found("unknown_case", f"no case {number}")
+    if len(content) > MAX_FILE_BYTES:
+        raise bad_request("file_too_large", f"a file may be at most {MAX_FILE_BYTES} bytes")
+    if hashlib.sha256(content).hexdigest() != sha256.lower():
+        raise bad_request("checksum_mismatch", "the file's content does not match its SHA-256")
+    found = s.exec(
+        select(CaseFile).where(CaseFile.case_number == case.number, CaseFile.sha256 == sha256)
+    ).first()
+    if found is not None:
+        return found, False
+    row = CaseFile(
+        case_number=case.number,
+        material=str(meta["material"]),
+        sha256=sha256.lower(),
+        file_name=str(meta["file_name"]),
+        size=len(content),
+        mime=str(meta["mime"]),
+        pages=meta.get("pages"),
+        content=content,
+        received_at=now,
+    )
+    s.add(row)
+    detail = {"file": row.file_name, "material": row.material, "sha256": row.sha256}
+    record_event(s, case.number, "file.received", who.username, now, detail)
+    return row, True
+
+
+def files_of(s: Session, number: str) -> list[dict[str, Any]]:
+    """A case's files without their content, in the order they came."""
+    # The content stays in the database: only the columns a list shows are read.
+    columns = ("material", "sha256", "file_name", "size", "mime", "pages")
+    table = CaseFile.__table__  # type: ignore[attr-defined]
+    query = (
+        sa_select(*(table.c[name] for name in columns))
+        .where(table.c.case_number == number)
+        .order_by(table.c.id)
+    )
+    return [dict(zip(columns, row, strict=True)) for row in s.execute(query)]
+
+
+def file_for(s: Session, number: str, sha256: str, who: Actor) -> CaseFile:
+    """A file to read: an approver only of a case their department has a handoff of."""
+    if who.role == "approver":
+        ours = s.exec(
+            select(HandoffRow.id).where(
+                HandoffRow.case_number == number, HandoffRow.department == who.department
+            )
+        ).first()
+        if ours is None:
+            raise forbidden(
+                "not_your_department", f"case {number} has nothing for {who.department}"
+            )
+    row = s.exec(
+        select(CaseFile).where(CaseFile.case_number == number, CaseFile.sha256 == sha256)
+    ).first()
+    if row is None:
+        raise not_found("unknown_file", f"case {number} has no file {sha256}")
+    return row
