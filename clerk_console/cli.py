@@ -274,6 +274,53 @@ def central_serve(config_path: Path | None) -> None:
     )
 
 
+@main.group("print")
+def print_group() -> None:
+    """Work with the configured printers."""
+
+
+@print_group.command("test")
+@click.argument("printer", required=False)
+@click.pass_context
+def print_test(ctx: click.Context, printer: str | None) -> None:
+    """Print a test page of every document on PRINTER (default: every configured printer),
+    straight to the printer, not through the spool; say what each printer did. Exit 1 if a
+    printer has a fault, 2 if there is no such printer."""
+    from clerk_console.devices.escpos import render
+    from clerk_console.devices.network import PrinterFault
+    from clerk_console.devices.printers import printer_from, profile_of
+    from clerk_console.domain.printouts import Where, sample_documents
+    from clerk_console.sync.catalog import document_wording
+
+    settings = load_settings(ctx.obj.get("config_path"))
+    chosen = [p for p in settings.printers if printer in (None, p.name)]
+    if not chosen:
+        names = ", ".join(p.name for p in settings.printers) or "none"
+        click.echo(f"clerk-console: no printer named {printer!r} (configured: {names})", err=True)
+        sys.exit(2)
+    wording = document_wording(Path(settings.catalog_dir) if settings.catalog_dir else None)
+    where = Where(
+        settings.hall.name,
+        settings.counter.number,
+        "test",
+        settings.printing.tracking_url,
+    )
+    failed = False
+    for p in chosen:
+        device = printer_from(p, settings.data_path())
+        documents = sample_documents(wording, where, p.name, datetime.now().astimezone())
+        click.echo(f"{p.name} ({p.connection} {device.where}, {p.paper} mm, {p.encoding}):")
+        for document in documents:
+            try:
+                device.print(render(document, profile_of(p)))
+            except PrinterFault as fault:
+                click.echo(f"  {document.kind}: NOT PRINTED, {fault}")
+                failed = True
+                break  # the printer is unwell: the rest would fail the same way
+            click.echo(f"  {document.kind}: printed")
+    sys.exit(1 if failed else 0)
+
+
 @main.group()
 def audit() -> None:
     """Work with the console's audit log."""

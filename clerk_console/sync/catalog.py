@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from clerk_console.catalog_files import CatalogFiles, read_sources
+from clerk_console.catalog_files import CatalogFiles, load_wording, read_sources
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.catalog_loader import CatalogInvalid, parse_catalog
+from clerk_console.domain.documents import Wording
 from clerk_console.domain.search import PinyinFn, SearchIndex, index_keys, pypinyin_keys
 from clerk_console.store.local import LocalStore
 
@@ -70,3 +71,8 @@ def load_catalog(
         counter=counter,
     )
     return LoadedCatalog(catalog, SearchIndex(keys), "files", True)
+
+
+def document_wording(catalog_dir: Path | None) -> Wording:
+    """The fixed wording of printed documents, from the hall's documents file."""
+    return load_wording(catalog_dir)

@@ -139,15 +139,20 @@ class PlatformClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
-        headers = {**(headers or {})}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers = {**(headers or {}), **self._auth()}
         try:
             response = await self._http.request(
                 method, path, json=json, params=params, headers=headers
             )
         except (httpx.TransportError, OSError) as exc:
             raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        return self._answer(response)
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def _answer(self, response: httpx.Response) -> Any:
+        """The answer's JSON, or PlatformRefused with its code and message."""
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -260,6 +265,91 @@ class PlatformClient:
                 "POST", "/cases", json=dict(payload), headers={"Idempotency-Key": idempotency_key}
             )
         )
+
+    # --- the back office ----------------------------------------------------------------
+
+    async def inbox(self, which: str = "all", department: str | None = None) -> list[Any]:
+        """Handoffs still to decide, due first (an approver's own department)."""
+        params: dict[str, Any] = {"filter": which}
+        if department:
+            params["department"] = department
+        return list(await self._request("GET", "/handoffs", params=params))
+
+    async def handoff(self, handoff_id: int, reveal: bool = False) -> dict[str, Any]:
+        """One handoff with the applicant (masked unless revealed; a reveal is recorded)."""
+        params = {"reveal": "true"} if reveal else None
+        return dict(await self._request("GET", f"/handoffs/{handoff_id}", params=params))
+
+    async def decide_handoff(
+        self, handoff_id: int, decision: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """`approve` (name, number, issued_on, medium), `return` (materials, reason) or
+        `reject` (reason)."""
+        path = f"/handoffs/{handoff_id}/{decision}"
+        return dict(await self._request("POST", path, json=dict(body)))
+
+    async def find_cases(self, query: str) -> list[Any]:
+        """Cases by number, ID number, credit code or mobile (applicants masked)."""
+        return list(await self._request("GET", "/cases", params={"q": query}))
+
+    async def ready_cases(self) -> list[Any]:
+        """Cases whose results wait at the counter."""
+        return list(await self._request("GET", "/ready-cases"))
+
+    async def supplement(self, number: str, materials: Mapping[str, Any]) -> list[Any]:
+        """The applicant brought these materials (code → record)."""
+        body = {"materials": dict(materials)}
+        return list(await self._request("POST", f"/cases/{number}/supplement", json=body))
+
+    async def deliver(self, number: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Hand out or mail a ready case (the ID number must match the file)."""
+        return dict(await self._request("POST", f"/cases/{number}/deliver", json=dict(body)))
+
+    async def decide_instant(
+        self, number: str, item: str, body: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Record the result of an instant item (即办件) of a case at the counter."""
+        path = f"/cases/{number}/instant/{item}"
+        return dict(await self._request("POST", path, json=dict(body)))
+
+    async def upload_file(
+        self, number: str, sha256: str, meta: Mapping[str, Any], content: bytes
+    ) -> dict[str, Any]:
+        """Send a scanned file of a case (sent again, it is kept once)."""
+        params = {"material": meta["material"], "name": meta["file_name"]}
+        if meta.get("pages") is not None:
+            params["pages"] = meta["pages"]
+        headers = {**self._auth(), "Content-Type": str(meta["mime"])}
+        try:
+            response = await self._http.put(
+                f"/cases/{number}/files/{sha256}", params=params, content=content, headers=headers
+            )
+        except (httpx.TransportError, OSError) as exc:
+            raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        return dict(self._answer(response))
+
+    async def download_file(self, number: str, sha256: str) -> bytes:
+        """A scanned file's content."""
+        try:
+            response = await self._http.get(f"/cases/{number}/files/{sha256}", headers=self._auth())
+        except (httpx.TransportError, OSError) as exc:
+            raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        if response.status_code >= 400:
+            self._answer(response)
+        return response.content
+
+    async def deferrals(self, within: int = 3) -> list[Any]:
+        """Deferred materials due within `within` working days, or overdue."""
+        return list(await self._request("GET", "/deferrals", params={"within": within}))
+
+    async def deadlines(self) -> list[Any]:
+        """Running handoffs by department: normal, warning, overdue."""
+        return list(await self._request("GET", "/deadlines"))
+
+    async def remind(self, department: str, note: str = "") -> int:
+        """催办 a department; how many handoffs were reminded."""
+        path = f"/departments/{department}/reminders"
+        return int((await self._request("POST", path, json={"note": note}))["reminded"])
 
     async def counter_action(
         self, counter: int, action: str, body: Mapping[str, Any] | None = None

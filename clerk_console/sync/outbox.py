@@ -1,13 +1,15 @@
 """Sending the local store's outbox to the platform.
 
-Rows go oldest first, each with its idempotency key, so a row sent twice (the answer was
-lost, the console restarted) is stored once on the platform. An unreachable platform stops
+Rows go oldest first (a case, then its scanned files), each with its idempotency key, so
+a row sent twice (the answer was lost, the console restarted) is stored once on the
+platform. An unreachable platform stops
 the round and leaves everything queued; a refusal is kept on its row for a clerk or an
 administrator to read, and the rows behind it still go.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 
@@ -32,8 +34,17 @@ async def push_outbox(store: LocalStore, client: PlatformClient) -> PushReport:
     for row in store.pending_outbox():
         assert row.id is not None
         try:
+            payload = json.loads(row.payload_json)
             if row.kind == "case":
-                await client.send_case(json.loads(row.payload_json), row.idempotency_key)
+                await client.send_case(payload, row.idempotency_key)
+            elif row.kind == "file":
+                blob = store.blob(payload["sha256"])
+                if blob is None:  # the scan's file is gone from this console: say so
+                    store.outbox_failed(row.id, f"file_missing: {payload['file_name']}")
+                    refused, error = refused + 1, f"file_missing: {payload['file_name']}"
+                    continue
+                content = await asyncio.to_thread(blob.read_bytes)
+                await client.upload_file(payload["case"], payload["sha256"], payload, content)
             else:
                 raise ValueError(f"unknown outbox kind {row.kind!r}")
         except PlatformUnreachable as exc:

@@ -8,6 +8,7 @@ after the first frame, and arrives through the `catalog` reactive.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from textual.binding import Binding
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from clerk_console.config import ConsoleConfig
 from clerk_console.domain.scan import CodeKind, read_code
@@ -27,6 +28,8 @@ from clerk_console.tui.scanner import ScanBuffer, Scanned
 from clerk_console.tui.screens.guide import GuideScreen
 
 if TYPE_CHECKING:
+    from clerk_console.devices.spool import PrinterState
+    from clerk_console.domain.documents import Wording
     from clerk_console.store.local import LocalStore
     from clerk_console.sync.catalog import LoadedCatalog
     from clerk_console.sync.client import PlatformClient
@@ -45,6 +48,8 @@ class ClerkConsoleApp(App[None]):
     """Why the catalog could not be loaded, if it could not."""
     platform_error: var[str] = var("")
     """Why the platform could not be reached at start, if it could not."""
+    printer_states: var[tuple[PrinterState, ...]] = var(())
+    """How each printer is, as the spool last found it."""
 
     def __init__(
         self,
@@ -63,6 +68,8 @@ class ClerkConsoleApp(App[None]):
         self.platform_factory = platform
         self.client: PlatformClient | None = None
         self.scans = ScanBuffer()
+        self.wording: Wording | None = None  # of printed documents, loaded with the catalog
+        self.spool_wake = threading.Event()
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
@@ -138,17 +145,22 @@ class ClerkConsoleApp(App[None]):
     def load_catalog(self) -> LoadedCatalog:
         """Open the local store and load the catalog (thread: file and database I/O)."""
         from clerk_console.store.local import LocalStore
-        from clerk_console.sync.catalog import load_catalog
+        from clerk_console.sync.catalog import document_wording, load_catalog
 
         if self.store is None:
             self.store = LocalStore.open(self.settings.data_path())
         catalog_dir = Path(self.settings.catalog_dir) if self.settings.catalog_dir else None
-        return load_catalog(
+        loaded = load_catalog(
             self.store,
             catalog_dir,
             actor=f"counter:{self.settings.counter.number}",
             counter=self.settings.counter.number,
         )
+        try:
+            self.wording = document_wording(catalog_dir)
+        except (OSError, ValueError) as exc:  # no documents file: nothing prints, and says so
+            self.log.error(f"printed documents' wording: {exc!r}")
+        return loaded
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where worker results and failures reach the screens."""
@@ -163,10 +175,37 @@ class ClerkConsoleApp(App[None]):
             return
         if event.state is WorkerState.SUCCESS:
             self.catalog = worker.result
+            self.run_spool()
         elif event.state is WorkerState.ERROR:
             self.catalog_error = str(worker.error)
 
+    @work(thread=True, exclusive=True, group="spool", exit_on_error=False)
+    def run_spool(self) -> None:
+        """Send the store's print jobs to the printers, for as long as the console runs:
+        at once when a job is queued (`wake_spool`), else twice a second to retry."""
+        from clerk_console.devices.spool import spool_from
+
+        assert self.store is not None
+        spool = spool_from(self.settings, self.store)
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                states = tuple(spool.run_once())
+            except Exception as exc:  # a busy store: say so, and try again
+                self.log.error(f"print spool: {exc!r}")
+            else:
+                if states != self.printer_states:
+                    self.call_from_thread(setattr, self, "printer_states", states)
+            self.spool_wake.wait(0.5)
+            self.spool_wake.clear()
+
+    def wake_spool(self) -> None:
+        """A job was queued: print it now rather than at the next round."""
+        self.spool_wake.set()
+
     async def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "spool")
+        self.spool_wake.set()
         if self.store is not None:
             self.store.close()
         if self.client is not None:

@@ -11,6 +11,7 @@ def explain(t: Messages, error: BaseException) -> str:
     if isinstance(error, PlatformUnreachable):
         return t("error.unreachable")
     if isinstance(error, PlatformRefused):
-        text = t(f"error.{error.code}")
-        return text if text != f"error.{error.code}" else t("error.other", detail=error.message)
+        if not t.has(f"error.{error.code}"):
+            return t("error.other", detail=error.message)
+        return t(f"error.{error.code}", detail=error.message)
     return t("error.other", detail=str(error))

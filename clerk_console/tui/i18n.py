@@ -47,6 +47,10 @@ class Messages:
         self.lang = lang
         self._table = load_catalogue(lang)
 
+    def has(self, key: str) -> bool:
+        """Whether the catalogue has `key` (for codes that may have no message)."""
+        return key in self._table
+
     def __call__(self, key: str, **params: object) -> str:
         text = self._table.get(key)
         if text is None:

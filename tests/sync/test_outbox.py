@@ -96,3 +96,75 @@ async def test_an_unreachable_platform_leaves_the_case_queued(tmp_path: Path) ->
     assert row.attempts == 1 and row.last_error == report.error
     await client.aclose()
     store.close()
+
+
+async def test_scanned_files_follow_their_case_to_the_approver(
+    platform: tuple[httpx.ASGITransport, object], tmp_path: Path
+) -> None:
+    import hashlib
+
+    from devices.test_hotfolder import pdf_bytes
+
+    from clerk_console.sync.client import PlatformRefused
+
+    transport, _engine = platform
+    store = LocalStore.open(tmp_path / "console")
+    content = pdf_bytes(2)
+    sha = hashlib.sha256(content).hexdigest()
+    blob = tmp_path / "console" / "attachments" / sha[:2] / f"{sha}.pdf"
+    blob.parent.mkdir(parents=True)
+    blob.write_bytes(content)
+    intake = Intake(
+        key="draft-0002",
+        counter=5,
+        clerk="clerk01",
+        step=Step.DECISION,
+        applicant=Applicant(name="张三", id_number="11010519491231002X", mobile="13812345678"),
+        selection=Selection(items=("BDC-01",)),
+    )
+    store.save_draft(intake, "JY01", "intake.applicant")
+    store.add_attachment(
+        sha,
+        "买卖合同.pdf",
+        len(content),
+        "application/pdf",
+        2,
+        "clerk01",
+        intake.key,
+        "sale_contract",
+    )
+    decision = {"kind": "accept", "promised": {"BDC-01": {"day": "2026-11-30"}}}
+    store.close_intake(intake, "JY01", NUMBER, "123456", "accepted", decision)
+    assert [row.kind for row in store.pending_outbox()] == ["case", "file"]
+
+    clerk = PlatformClient(transport=transport)
+    await clerk.login("clerk01", "111111", counter=5)
+    report = await push_outbox(store, clerk)
+    assert (report.sent, report.refused, report.waiting) == (2, 0, 0)
+    meta = {"material": "sale_contract", "file_name": "x.pdf", "mime": "application/pdf"}
+    with pytest.raises(PlatformRefused) as refused:  # content that is not what its hash says
+        await clerk.upload_file(NUMBER, sha, meta, content + b"tampered")
+    assert refused.value.code == "checksum_mismatch"
+
+    approver = PlatformClient(transport=transport)
+    await approver.login("bdc01", "444408")
+    (handoff,) = await approver.inbox()
+    detail = await approver.handoff(handoff["id"])
+    (contract,) = [m for m in detail["materials"] if m["code"] == "sale_contract"]
+    assert contract["files"] == [
+        {
+            "material": "sale_contract",
+            "sha256": sha,
+            "file_name": "买卖合同.pdf",
+            "size": len(content),
+            "mime": "application/pdf",
+            "pages": 2,
+        }
+    ]
+    assert await approver.download_file(NUMBER, sha) == content
+    other = PlatformClient(transport=transport)
+    await other.login("ga01", "444402")
+    with pytest.raises(PlatformRefused) as scoped:
+        await other.download_file(NUMBER, sha)
+    assert scoped.value.code == "not_your_department"
+    store.close()

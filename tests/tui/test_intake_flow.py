@@ -298,6 +298,10 @@ async def test_accept_with_deferral_and_a_rejection(
     assert store is not None and len(store.pending_outbox()) == 0
     actions = [e.action for e in store.audit_entries() if e.action.startswith("case.")]
     assert actions == ["case.deferred", "case.rejected"]
+    # Queued with the decision, in the same transaction: the receipt with its pledge, then
+    # the rejection notice.
+    documents = [job.document for job in reversed(store.print_jobs())]
+    assert documents == ["intake_receipt", "deferral_pledge", "rejection_notice"]
 
 
 async def open_again(pilot: Pilot[None]) -> IntakeScreen:

@@ -22,6 +22,7 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable, Tick
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.scanner import Scanned
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
 OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
@@ -46,6 +47,7 @@ class CounterScreen(StaffScreen):
         Binding("c", "call_number", "key.call_number"),
         Binding("w", "walk_in", "key.walk_in"),
         Binding("i", "intake", "key.intake"),
+        Binding("s", "cases", "key.cases"),
         Binding("space", "toggle_pause", "key.pause"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
@@ -65,6 +67,7 @@ class CounterScreen(StaffScreen):
                 yield Static("", id="current")
                 yield Static("", id="current-detail")
                 yield Static("", id="last-action")
+                yield PrinterStatus(self.t, id="printer-status")
             yield Static("", id="lines")
         yield Footer()
 
@@ -186,6 +189,11 @@ class CounterScreen(StaffScreen):
                 self._say(self.t("counter.bad_target", answer=answer), error=True)
 
         self.app.push_screen(TextModal(self.t, self.t("counter.ask_target"), "B / 7"), typed)
+
+    def action_cases(self) -> None:
+        from clerk_console.tui.screens.cases import CasesScreen
+
+        self.app.push_screen(CasesScreen(self.t))
 
     def action_intake(self) -> None:
         """Take in the applicant at hand (受理); an unfinished intake of this counter reopens."""

@@ -39,6 +39,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from clerk_console.devices.hotfolder import HotFolder, Outcome, Taken, Target
+from clerk_console.devices.spool import route
 from clerk_console.domain.case_number import format_case_number, new_query_password
 from clerk_console.domain.catalog import Catalog, OriginalRule
 from clerk_console.domain.checklist import Checklist, Selection, build_checklist, merged_form
@@ -51,6 +52,7 @@ from clerk_console.domain.decision import (
     Problem,
     assess,
 )
+from clerk_console.domain.documents import Document
 from clerk_console.domain.identifiers import mask_id_number, mask_mobile
 from clerk_console.domain.intake import (
     Agent,
@@ -65,6 +67,7 @@ from clerk_console.domain.intake import (
     from_preapplication,
     normalised,
 )
+from clerk_console.domain.printouts import Where, decision_documents
 from clerk_console.domain.scan import CodeKind
 from clerk_console.domain.search import HitKind
 from clerk_console.domain.workdays import WorkCalendar
@@ -73,7 +76,8 @@ from clerk_console.sync.outbox import push_outbox
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages, translate_bindings
 from clerk_console.tui.scanner import Scanned
-from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
+from clerk_console.tui.widgets.printer_status import PrinterStatus
+from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal, ask_result
 
 if TYPE_CHECKING:
     from clerk_console.store.local import LocalStore
@@ -127,6 +131,8 @@ class IntakeScreen(Screen[None]):
         ),
         Binding("ctrl+r", "reveal", "key.reveal"),
         Binding("f8", "discard", "key.discard_intake"),
+        Binding("f6", "print_queue", "key.print_queue"),
+        Binding("j", "instant", "key.instant"),
         Binding("escape", "close", "key.close_intake"),
     ]
 
@@ -148,6 +154,7 @@ class IntakeScreen(Screen[None]):
         self.intake: Intake | None = resume
         self.revealed = False  # the applicant's numbers in full (each reveal is audited)
         self.decision: Decision | None = None
+        self.instant_done: set[str] = set()  # instant items recorded in this sitting
         self._saves: asyncio.Queue[tuple[Intake, str, dict[str, Any]]] = asyncio.Queue()
 
     # --- the app's parts ----------------------------------------------------------------
@@ -200,6 +207,7 @@ class IntakeScreen(Screen[None]):
             with VerticalScroll(id="step-decision"):
                 yield Static("", id="decision-summary")
                 yield Static("", id="decision-result")
+        yield PrinterStatus(t, id="printer-status")
         yield Static("", id="intake-message")
         yield Footer()
 
@@ -355,6 +363,8 @@ class IntakeScreen(Screen[None]):
             return self.step is Step.CHECKLIST
         if action == "decide":
             return self.step is Step.DECISION and self.decision is None
+        if action == "instant":
+            return bool(self._instant_left())
         return True
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -458,7 +468,9 @@ class IntakeScreen(Screen[None]):
         ]
         index = fields.index(event.input)
         if index + 1 < len(fields):
-            fields[index + 1].focus()
+            # At once, not `focus()` (which waits its turn in the queue): a fast typist's
+            # next key is already on its way and belongs in the next field.
+            self.set_focus(fields[index + 1])
         else:
             self.action_next_step()
 
@@ -1045,6 +1057,8 @@ class IntakeScreen(Screen[None]):
         number = format_case_number(settings.hall.code, now.date(), self.counter, sequence)
         result = attempt(number, new_query_password())
         assert isinstance(result, Decision)
+        documents = self._documents(result, now)
+        jobs, unrouted = route(settings, documents, number)
         await self.saved()
         await asyncio.to_thread(
             self.store.close_intake,
@@ -1054,16 +1068,85 @@ class IntakeScreen(Screen[None]):
             result.query_password,
             result.status,
             result.to_data(),
+            jobs,
         )
+        self.console.wake_spool()
         self.decision = result
         self.refresh_bindings()
-        self._show_decision(result)
+        self._show_decision(result, documents, unrouted)
         await self._send()
+
+    def _documents(self, decision: Decision, now: datetime) -> list[Document]:
+        """What the decision prints (receipt, pledge, notice), in the hall's wording."""
+        wording = self.console.wording
+        if wording is None or self.intake is None:
+            return []
+        settings = self.console.settings
+        where = Where(
+            settings.hall.name, self.counter, self.intake.clerk, settings.printing.tracking_url
+        )
+        return decision_documents(
+            decision, self.intake, self.catalog, wording, where, now.astimezone()
+        )
+
+    # --- instant items (即办件), decided in the same sitting ------------------------------
+
+    def _instant_left(self) -> list[str]:
+        """Instant items of the accepted case not decided yet."""
+        if self.decision is None or not self.decision.promised:
+            return []
+        return [
+            code
+            for code in self.decision.promised
+            if self.catalog.items[code].promised_days == 0 and code not in self.instant_done
+        ]
+
+    def action_instant(self) -> None:
+        """Record the result of the next instant item: its name, number and form."""
+        left = self._instant_left()
+        if not left:
+            return
+        item = self.catalog.items[left[0]]
+        t = self.t
+        ask_result(
+            self.app,
+            t,
+            t("intake.instant_title", item=item.name),
+            item.result or item.name,
+            lambda answers: self.decide_instant(item.code, answers),
+            ask_date=False,  # decided now: issued today
+        )
+
+    @work(group="instant", exclusive=True)
+    async def decide_instant(self, item: str, body: dict[str, Any]) -> None:
+        client = self.console.client
+        assert self.decision is not None
+        if client is None:
+            self._say(self.t("intake.queued", error=self.console.platform_error), error=True)
+            return
+        try:
+            await client.decide_instant(self.decision.case_number, item, body)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._say(explain(self.t, exc), error=True)
+            return
+        self.instant_done.add(item)
+        self.refresh_bindings()
+        name = self.catalog.items[item].name
+        more = self._instant_left()
+        self._say(self.t("intake.instant_done", item=name, left=len(more)))
+
+    def action_print_queue(self) -> None:
+        from clerk_console.tui.screens.print_queue import PrintQueueScreen
+
+        clerk = self.intake.clerk if self.intake else ""
+        self.app.push_screen(PrintQueueScreen(self.t, clerk, self.counter))
 
     def _problem(self, problem: Problem) -> str:
         return self.t(f"problem.{problem.code}", materials="、".join(problem.materials))
 
-    def _show_decision(self, decision: Decision) -> None:
+    def _show_decision(
+        self, decision: Decision, documents: list[Document], unrouted: list[str]
+    ) -> None:
         t = self.t
         lines = [
             t(f"intake.decided_{decision.kind.value}"),
@@ -1089,7 +1172,16 @@ class IntakeScreen(Screen[None]):
         if decision.reason_code:
             reason = self.catalog.rejection_reasons[decision.reason_code].text
             lines.append(t("intake.reason_line", reason=reason, text=decision.reason_text))
-        lines.append(t("intake.print_later"))
+        wording = self.console.wording
+        title = wording.title if wording else str
+        printed = [d.kind for d in documents if d.kind not in unrouted]
+        if printed:
+            lines.append(t("intake.printing", documents="、".join(map(title, printed))))
+        if unrouted:
+            lines.append(t("intake.not_printed", documents="、".join(map(title, unrouted))))
+        instant = [self.catalog.items[c].name for c in self._instant_left()]
+        if instant:
+            lines.append(t("intake.instant_hint", items="、".join(instant)))
         self.query_one("#decision-result", Static).update("\n".join(lines))
 
     async def _send(self) -> None:

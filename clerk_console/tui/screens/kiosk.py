@@ -3,6 +3,7 @@ booking (预约签到), and the slip of the ticket just issued (waiting ahead, e
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rich.text import Text
@@ -12,6 +13,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Digits, Footer, Header, Static, Switch
 
+from clerk_console.devices.spool import route
+from clerk_console.domain.documents import ticket_slip
 from clerk_console.sync.client import (
     CheckedIn,
     IssuedTicket,
@@ -21,6 +24,7 @@ from clerk_console.sync.client import (
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import TextModal
 
 
@@ -38,6 +42,7 @@ class KioskScreen(StaffScreen):
     def __init__(self, t: Messages) -> None:
         super().__init__(t)
         self.busy = False
+        self.line_names: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -52,6 +57,7 @@ class KioskScreen(StaffScreen):
                 yield Static(self.t("kiosk.take_a_number"), id="slip-title")
                 yield Digits("", id="slip-number")
                 yield Static("", id="slip-detail")
+                yield PrinterStatus(self.t, id="printer-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -69,6 +75,7 @@ class KioskScreen(StaffScreen):
     async def _show_buttons(self, lines: list[dict[str, Any]]) -> None:
         box = self.query_one("#kiosk-buttons", Vertical)
         await box.remove_children()
+        self.line_names = {line["prefix"]: f"{line['prefix']} {line['name']}" for line in lines}
         for line in lines:
             label = self.t(
                 "kiosk.button", prefix=line["prefix"], name=line["name"], waiting=line["waiting"]
@@ -97,6 +104,7 @@ class KioskScreen(StaffScreen):
             self._show_slip(slip)
             self.query_one("#priority", Switch).value = False
             self.load_lines()
+            await self._print_slip(slip)
         finally:
             self.busy = False
 
@@ -121,8 +129,33 @@ class KioskScreen(StaffScreen):
         else:
             self._show_slip(slip)
             self.load_lines()
+            await self._print_slip(slip)
         finally:
             self.busy = False
+
+    async def _print_slip(self, slip: IssuedTicket) -> None:
+        """Queue the slip for the kiosk's printer (the spool prints it, or says what is
+        wrong with the printer; the ticket is issued either way)."""
+        wording, store = self.console.wording, self.console.store
+        if wording is None or store is None:
+            return
+        ticket = slip.ticket
+        document = ticket_slip(
+            wording,
+            slip.hall_name,
+            self.line_names.get(ticket.line, ticket.line),
+            ticket.number,
+            ticket.issued_at.astimezone(),
+            slip.waiting_ahead,
+            slip.estimated_wait_seconds // 60,
+        )
+        jobs, unrouted = route(self.console.settings, [document], ticket.number)
+        for job in jobs:
+            await asyncio.to_thread(store.queue_print, job)
+        self.console.wake_spool()
+        if unrouted:
+            detail = self.query_one("#slip-detail", Static)
+            detail.update(f"{detail.content}\n{self.t('kiosk.not_printed')}")
 
     def _say_error(self, exc: Exception) -> None:
         self.query_one("#slip-detail", Static).update(Text(explain(self.t, exc), style="bold red"))

@@ -63,6 +63,12 @@ class LoginScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
 
+    def reset(self) -> None:
+        """Back after a logout: ready for the next person (the counter stays as set)."""
+        self.query_one("#username", Input).value = ""
+        self.query_one("#pin", Input).value = ""
+        self.query_one("#username", Input).focus()
+
     def _say(self, text: str) -> None:
         self.query_one("#login-message", Static).update(text)
 
@@ -105,14 +111,22 @@ class LoginScreen(Screen[None]):
             return
         self._say(self.t("login.checking"))
         try:
-            login = await client.login(username, pin, counter)
+            try:
+                login = await client.login(username, pin, counter)
+            except PlatformRefused as exc:
+                if exc.code != "no_counter_for_role" or counter is None:
+                    raise
+                # An approver (or guide) at a console that sits at a counter: their work is
+                # not at one, so they log in without it.
+                login = await client.login(username, pin, None)
         except (PlatformRefused, PlatformUnreachable) as exc:
             self.query_one("#pin", Input).value = ""  # a PIN is never kept after a failure
             self.set_focus(self.query_one("#pin", Input))
             self._say(explain(self.t, exc))
             return
         # Each role to its screen: a counter for whoever logged in at one; the kiosk for a
-        # guide; the hall view for a supervisor (or admin) away from a counter.
+        # guide; the hall view for a supervisor (or admin) away from a counter; the inbox
+        # for a department's approver.
         if login.counter is not None:
             from clerk_console.tui.screens.counter import CounterScreen
 
@@ -125,6 +139,10 @@ class LoginScreen(Screen[None]):
             from clerk_console.tui.screens.supervisor import SupervisorScreen
 
             self._go(SupervisorScreen(self.t))
+        elif login.role == "approver":
+            from clerk_console.tui.screens.inbox import InboxScreen
+
+            self._go(InboxScreen(self.t))
         else:
             self._say(self.t("login.no_screen_yet", role=self.t(f"role.{login.role}")))
 

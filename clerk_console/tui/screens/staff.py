@@ -24,7 +24,11 @@ class StaffScreen(Screen[None]):
     """Base of the counter, kiosk and supervisor screens."""
 
     # The service guide is one key away on every screen (F1 again closes it).
-    BINDINGS = [Binding("f1", "guide", "key.guide")]
+    # The print queue too: a printer's fault shows on every staff screen, and is fixed there.
+    BINDINGS = [
+        Binding("f1", "guide", "key.guide"),
+        Binding("f6", "print_queue", "key.print_queue"),
+    ]
 
     MESSAGE_ID = "#last-action"
     """The Static where the screen says what happened."""
@@ -54,6 +58,14 @@ class StaffScreen(Screen[None]):
     def _failed(self, error: PlatformRefused | PlatformUnreachable) -> None:
         self._say(explain(self.t, error), error=True)
 
+    def action_print_queue(self) -> None:
+        from clerk_console.tui.screens.print_queue import PrintQueueScreen
+
+        login = self.console.client.login_info if self.console.client else None
+        clerk = login.username if login else ""
+        counter = login.counter if login else None
+        self.app.push_screen(PrintQueueScreen(self.t, clerk, counter))
+
     def action_guide(self) -> None:
         from clerk_console.tui.screens.guide import GuideScreen
 
@@ -69,5 +81,9 @@ class StaffScreen(Screen[None]):
         self.after_logout()
 
     def after_logout(self) -> None:
-        """Where a logout leads: back to the screen before the login."""
+        """Where a logout leads: back to the screen before the login, emptied for the next
+        person."""
         self.app.pop_screen()
+        reset = getattr(self.app.screen, "reset", None)
+        if callable(reset):
+            reset()

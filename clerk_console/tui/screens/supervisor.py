@@ -27,6 +27,7 @@ class SupervisorScreen(StaffScreen):
     BINDINGS = [
         Binding("p", "toggle_counter", "key.pause_counter"),
         Binding("m", "move", "key.move"),
+        Binding("l", "deadlines", "key.deadlines"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
@@ -73,6 +74,11 @@ class SupervisorScreen(StaffScreen):
             except PlatformRefused as exc:
                 self._failed(exc)
                 return
+
+    def action_deadlines(self) -> None:
+        from clerk_console.tui.screens.deadlines import DeadlinesScreen
+
+        self.app.push_screen(DeadlinesScreen(self.t))
 
     def _show(self) -> None:
         t = self.t

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -72,3 +76,54 @@ class TextModal(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def ask_result(
+    app: App[Any],
+    t: Messages,
+    title: str,
+    default_name: str,
+    done: Callable[[dict[str, Any]], object],
+    ask_date: bool = True,
+    on_bad_date: Callable[[str], None] | None = None,
+) -> None:
+    """Ask, one prompt after another, for a decision's result: its name (prefilled), its
+    number (may be empty), its issue date (today unless changed; `ask_date`) and whether it
+    is electronic or paper; then `done(answers)`. Esc at any prompt gives up."""
+    answers: dict[str, Any] = {"issued_on": date.today().isoformat()}
+
+    def medium(choice: str | None) -> None:
+        if choice:
+            done({**answers, "medium": choice})
+
+    def ask_medium() -> None:
+        choices = [("electronic", t("handoff.electronic")), ("paper", t("handoff.paper"))]
+        app.push_screen(ChoiceModal(t, t("handoff.ask_medium"), choices), medium)
+
+    def issued(day: str | None) -> None:
+        if day is None:
+            return
+        try:
+            answers["issued_on"] = date.fromisoformat(day.strip()).isoformat()
+        except ValueError:
+            if on_bad_date is not None:
+                on_bad_date(day)
+            return
+        ask_medium()
+
+    def numbered(number: str | None) -> None:
+        if number is None:
+            return
+        answers["number"] = number
+        if ask_date:
+            prompt = TextModal(t, t("handoff.ask_issued_on"), value=answers["issued_on"])
+            app.push_screen(prompt, issued)
+        else:
+            ask_medium()
+
+    def named(name: str | None) -> None:
+        if name:
+            answers["name"] = name
+            app.push_screen(TextModal(t, t("handoff.ask_number")), numbered)
+
+    app.push_screen(TextModal(t, title, value=default_name), named)
