@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -46,6 +47,8 @@ from clerk_console.domain.workdays import WorkCalendar
 
 T = TypeVar("T")
 COUNTER_ROLES = ("clerk", "supervisor")
+# The same range a login accepts for its counter.
+CounterNumber = Annotated[int, PathParam(ge=1, le=999)]
 ISSUE_ROLES = ("guide", "supervisor", "admin")
 
 
@@ -608,7 +611,7 @@ def create_app(
 
     @app.post("/counters/{number}/call-next", response_model=TicketOut, responses=ERRORS)
     def call_next(
-        number: int, body: CallNextIn | None = None, key: str = Depends(token)
+        number: CounterNumber, body: CallNextIn | None = None, key: str = Depends(token)
     ) -> Response:
         """Call the next ticket for this counter (one atomic claim). With `finish`, the
         ticket at hand is finished with that outcome first, in the same transaction; when
@@ -622,39 +625,39 @@ def create_app(
         )
 
     @app.post("/counters/{number}/call", response_model=TicketOut, responses=ERRORS)
-    def call(number: int, body: CallIn, key: str = Depends(token)) -> Response:
+    def call(number: CounterNumber, body: CallIn, key: str = Depends(token)) -> Response:
         """Call one ticket by number (a waiting one, or one parked here)."""
         return counter_op(
             number, lambda s, n, a, t: queue.call_ticket(s, n, body.number.upper(), a, t), key
         )
 
     @app.post("/counters/{number}/recall", response_model=TicketOut, responses=ERRORS)
-    def recall(number: int, key: str = Depends(token)) -> Response:
+    def recall(number: CounterNumber, key: str = Depends(token)) -> Response:
         """Announce the ticket at hand again."""
         return counter_op(number, queue.recall, key)
 
     @app.post("/counters/{number}/serve", response_model=TicketOut, responses=ERRORS)
-    def serve(number: int, key: str = Depends(token)) -> Response:
+    def serve(number: CounterNumber, key: str = Depends(token)) -> Response:
         """The applicant is at the counter: service starts."""
         return counter_op(number, queue.serve, key)
 
     @app.post("/counters/{number}/no-show", response_model=TicketOut, responses=ERRORS)
-    def no_show(number: int, key: str = Depends(token)) -> Response:
+    def no_show(number: CounterNumber, key: str = Depends(token)) -> Response:
         """The called applicant did not come."""
         return counter_op(number, queue.no_show, key)
 
     @app.post("/counters/{number}/requeue", response_model=TicketOut, responses=ERRORS)
-    def requeue(number: int, key: str = Depends(token)) -> Response:
+    def requeue(number: CounterNumber, key: str = Depends(token)) -> Response:
         """Put the ticket at hand back into its line."""
         return counter_op(number, queue.requeue, key)
 
     @app.post("/counters/{number}/park", response_model=TicketOut, responses=ERRORS)
-    def park(number: int, key: str = Depends(token)) -> Response:
+    def park(number: CounterNumber, key: str = Depends(token)) -> Response:
         """Hold the ticket at hand aside, to call it back later."""
         return counter_op(number, queue.park, key)
 
     @app.post("/counters/{number}/transfer", response_model=TicketOut, responses=ERRORS)
-    def transfer(number: int, body: TargetIn, key: str = Depends(token)) -> Response:
+    def transfer(number: CounterNumber, body: TargetIn, key: str = Depends(token)) -> Response:
         """Send the ticket at hand to another line or counter."""
         return counter_op(
             number,
@@ -663,19 +666,21 @@ def create_app(
         )
 
     @app.post("/counters/{number}/finish", response_model=TicketOut, responses=ERRORS)
-    def finish(number: int, body: FinishIn, key: str = Depends(token)) -> Response:
+    def finish(number: CounterNumber, body: FinishIn, key: str = Depends(token)) -> Response:
         """Finish the ticket at hand with an outcome."""
         return counter_op(
             number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), key, hot=True
         )
 
     @app.post("/counters/{number}/walk-in", response_model=TicketOut, responses=ERRORS)
-    def walk_in(number: int, body: WalkInIn, key: str = Depends(token)) -> Response:
+    def walk_in(number: CounterNumber, body: WalkInIn, key: str = Depends(token)) -> Response:
         """Serve someone without a ticket."""
         return counter_op(number, lambda s, n, a, t: queue.walk_in(s, n, body.line, a, t), key)
 
     @app.post("/counters/{number}/status", response_model=CounterOut, responses=ERRORS)
-    def status(number: int, body: StatusIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def status(
+        number: CounterNumber, body: StatusIn, who: Actor = Depends(actor)
+    ) -> dict[str, Any]:
         """Open, pause or close a counter (its clerk, or a supervisor)."""
         auth.require(who, *COUNTER_ROLES)
         with tx() as s:
@@ -684,7 +689,7 @@ def create_app(
             )
 
     @app.post("/counters/{number}/takeover", responses=ERRORS)
-    def takeover(number: int, who: Actor = Depends(actor)) -> dict[str, Any]:
+    def takeover(number: CounterNumber, who: Actor = Depends(actor)) -> dict[str, Any]:
         """Free a counter held by someone else (supervisor; recorded)."""
         auth.require(who, "supervisor")
         with tx() as s:

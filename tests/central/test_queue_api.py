@@ -181,6 +181,9 @@ def test_bad_requests_answer_clearly_and_change_nothing(platform: Platform) -> N
     assert malformed.status_code == 422
     assert post(p, "/counters/5/finish", clerk, {"outcome": "whatever"}).status_code == 422
     assert post(p, "/tickets", guide, {"line": "B", "extra": 1}).status_code == 422
+    for counter in ("0", "1000", "99999999999999999999"):  # no counter has such a number
+        beyond = post(p, f"/counters/{counter}/call-next", clerk)
+        assert beyond.status_code == 422 and "number" in beyond.text, beyond.text
     assert statuses(p) == before
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -39,9 +40,19 @@ def _token() -> str:
 TOKEN = _token()
 
 
+# The gate runs the same 25 requests per operation every time, so a landing never fails on
+# a draw that an earlier run did not make; CLERK_TEST_FUZZ=N searches N fresh random ones.
+_FUZZ = int(os.environ.get("CLERK_TEST_FUZZ", "0"))
+
+
 # /events streams without end and /changes may wait 30 s by design; both have own tests.
 @schema.exclude(path_regex="^/(events|changes)$").parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=_FUZZ or 25,
+    derandomize=not _FUZZ,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_request_makes_the_platform_fail(case: schemathesis.Case) -> None:
     response = case.call(headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code < 500, f"{case.method} {case.path}: {response.text[:300]}"
