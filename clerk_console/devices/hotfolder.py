@@ -23,7 +23,11 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from clerk_console.config import ConsoleConfig
 from clerk_console.store.local import LocalStore
+
+# How often a screen's worker looks into the folder: a scan shows within a second.
+POLL_SECONDS = 0.5
 
 KINDS = {  # the first bytes of a file, its type, and the extension it is stored with
     b"%PDF-": ("application/pdf", ".pdf"),
@@ -162,3 +166,13 @@ class HotFolder:
         """Where a stored file lives."""
         extension = next(ext for m, ext in KINDS.values() if m == mime)
         return self.blobs / sha256[:2] / f"{sha256}{extension}"
+
+
+def hot_folder_from(settings: ConsoleConfig, store: LocalStore) -> HotFolder:
+    """The console's hot folder as its config sets it up."""
+    return HotFolder(
+        Path(settings.intake.hot_folder).expanduser(),
+        store,
+        settings.data_path(),
+        settle=settings.intake.hot_folder_settle_seconds,
+    )

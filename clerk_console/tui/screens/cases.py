@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -20,7 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from clerk_console.devices.hotfolder import HotFolder, Outcome
+from clerk_console.devices.hotfolder import POLL_SECONDS, Outcome, hot_folder_from
 from clerk_console.devices.spool import route
 from clerk_console.domain.documents import pickup_slip
 from clerk_console.domain.scan import CodeKind
@@ -80,12 +79,7 @@ class CasesScreen(StaffScreen):
         """Scans made for a supplement wait in the inbox until `u` attaches them."""
         settings, store = self.console.settings, self.console.store
         assert store is not None
-        folder = HotFolder(
-            Path(settings.intake.hot_folder).expanduser(),
-            store,
-            settings.data_path(),
-            settle=settings.intake.hot_folder_settle_seconds,
-        )
+        folder = hot_folder_from(settings, store)
         worker = get_current_worker()
         while not worker.is_cancelled:
             for taken in folder.poll(None):
@@ -95,7 +89,7 @@ class CasesScreen(StaffScreen):
                 else:
                     words = self.t("cases.scan_waiting", file=taken.name)
                     self.app.call_from_thread(self._say, words)
-            time.sleep(0.5)
+            time.sleep(POLL_SECONDS)
 
     # --- finding ------------------------------------------------------------------------
 

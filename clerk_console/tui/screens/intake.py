@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -38,7 +37,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from clerk_console.devices.hotfolder import HotFolder, Outcome, Taken, Target
+from clerk_console.devices.hotfolder import POLL_SECONDS, Outcome, Taken, Target, hot_folder_from
 from clerk_console.devices.spool import route
 from clerk_console.domain.case_number import format_case_number, new_query_password
 from clerk_console.domain.catalog import Catalog, OriginalRule
@@ -105,7 +104,6 @@ CHECKLIST_STEP_KEYS = {
     "share",
     "from_inbox",
 }
-SCAN_POLL_SECONDS = 0.5
 ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
 
 
@@ -700,12 +698,7 @@ class IntakeScreen(Screen[None]):
     @work(thread=True, group="hot-folder")
     def watch_hot_folder(self) -> None:
         settings = self.console.settings
-        folder = HotFolder(
-            Path(settings.intake.hot_folder).expanduser(),
-            self.store,
-            settings.data_path(),
-            settle=settings.intake.hot_folder_settle_seconds,
-        )
+        folder = hot_folder_from(settings, self.store)
         worker = get_current_worker()
         while not worker.is_cancelled:
             target = self.app.call_from_thread(self._scan_target)
@@ -715,7 +708,7 @@ class IntakeScreen(Screen[None]):
             clerk = self.intake.clerk if self.intake else ""
             for taken in folder.poll(target, clerk):
                 self.app.call_from_thread(self._scanned, taken, target)
-            time.sleep(SCAN_POLL_SECONDS)
+            time.sleep(POLL_SECONDS)
 
     def _scanned(self, taken: Taken, target: Target | None) -> None:
         if taken.outcome is Outcome.REFUSED:
