@@ -27,10 +27,10 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.scanner import Scanned
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.handoff_cells import handoff_cells
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
-STATE_STYLE = {"normal": "green", "warning": "bold yellow", "overdue": "bold red"}
 RECEIVED: dict[str, dict[str, Any]] = {  # how a supplemented material was received
     "original_and_copy": {"original": "verified", "copies": 1},
     "original_kept": {"original": "collected"},
@@ -163,14 +163,7 @@ class CasesScreen(StaffScreen):
         for key in ("department", "items", "status", "due", "state"):
             table.add_column(t(f"cases.col_{key}"))
         for h in case["handoffs"]:
-            state = h["time_state"] or ""
-            table.add_row(
-                h["department_name"],
-                "、".join(i["name"] for i in h["items"]),
-                t(f"handoff_status.{h['status']}"),
-                h["due_on"] or "—",
-                Text(t(f"time_state.{state}") if state else "", style=STATE_STYLE.get(state, "")),
-            )
+            table.add_row(h["department_name"], *handoff_cells(t, h))
         lines: list[Any] = [table]
         for h in case["handoffs"]:
             if h["status"] == "returned":

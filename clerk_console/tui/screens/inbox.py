@@ -15,9 +15,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.handoff_cells import handoff_cells
 
 FILTERS = ("all", "mine", "due_today", "overdue", "returned")
-STATE_STYLE = {"normal": "green", "warning": "bold yellow", "overdue": "bold red"}
 
 
 class InboxScreen(StaffScreen):
@@ -89,13 +89,9 @@ class InboxScreen(StaffScreen):
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
-            state = row["time_state"] or ""
             table.add_row(
                 row["case_number"],
-                "、".join(item["name"] for item in row["items"]),
-                t(f"handoff_status.{row['status']}"),
-                row["due_on"] or "—",
-                Text(t(f"time_state.{state}") if state else "", style=STATE_STYLE.get(state, "")),
+                *handoff_cells(t, row),
                 row["assignee"] or "",
                 Text(t("inbox.reminded"), style="bold red") if row["reminded"] else "",
                 key=str(row["id"]),
