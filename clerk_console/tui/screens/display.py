@@ -15,37 +15,27 @@ from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
     from clerk_console.sync.client import PlatformClient
-    from clerk_console.tui.app import ClerkConsoleApp
 
 CALL_EVENTS = ("called", "called_back", "recalled")
 RECENT = 8
 HISTORY = 300  # changes looked back at when the display starts
 
 
-class DisplayScreen(Screen[None]):
+class DisplayScreen(ConsoleScreen):
     """The big screen of the hall."""
 
     def __init__(self, t: Messages) -> None:
-        super().__init__()
-        self.t = t
-        translate_bindings(self._bindings, t)
+        super().__init__(t)
         self.recent: deque[tuple[str, int]] = deque(maxlen=RECENT)
-
-    @property
-    def console(self) -> ClerkConsoleApp:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        assert isinstance(self.app, ClerkConsoleApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         with Vertical(id="display"):

@@ -9,20 +9,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clerk_console.domain.checklist import Selection, build_checklist
 from clerk_console.domain.search import Hit, HitKind
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.base import ConsoleScreen
 from clerk_console.tui.widgets.guide_detail import GuideDetail
 
 if TYPE_CHECKING:  # the store behind it loads in a worker, after the first frame
     from clerk_console.sync.catalog import LoadedCatalog
 
 
-class GuideScreen(Screen[None]):
+class GuideScreen(ConsoleScreen):
     """Search on the left, the opened guide on the right."""
 
     BINDINGS = [
@@ -38,9 +38,7 @@ class GuideScreen(Screen[None]):
     ]
 
     def __init__(self, t: Messages) -> None:
-        super().__init__()
-        self.t = t
-        translate_bindings(self._bindings, t)
+        super().__init__(t)
         self.loaded: LoadedCatalog | None = None
         self.hits: list[Hit] = []
         self.selection: Selection | None = None

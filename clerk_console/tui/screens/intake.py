@@ -23,7 +23,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
@@ -73,14 +72,14 @@ from clerk_console.domain.workdays import WorkCalendar
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.sync.outbox import push_outbox
 from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
 from clerk_console.tui.scanner import Scanned
+from clerk_console.tui.screens.base import ConsoleScreen
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal, ask_result
 
 if TYPE_CHECKING:
     from clerk_console.store.local import LocalStore
-    from clerk_console.tui.app import ClerkConsoleApp
 
 STEPS = list(Step)
 PERSON_FIELDS = ("name", "id_number", "mobile")
@@ -107,7 +106,7 @@ CHECKLIST_STEP_KEYS = {
 ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
 
 
-class IntakeScreen(Screen[None]):
+class IntakeScreen(ConsoleScreen):
     """One intake at this counter; Esc goes back to the counter and keeps the draft."""
 
     BINDINGS = [
@@ -145,9 +144,7 @@ class IntakeScreen(Screen[None]):
     ) -> None:
         """`resume`: a draft to go on with; with `pulled` (a pre-application code), a new
         intake filled from that pre-application."""
-        super().__init__()
-        self.t = t
-        translate_bindings(self._bindings, t)
+        super().__init__(t)
         self.counter, self.ticket, self.pulled = counter, ticket, pulled
         self.intake: Intake | None = resume
         self.revealed = False  # the applicant's numbers in full (each reveal is audited)
@@ -156,13 +153,6 @@ class IntakeScreen(Screen[None]):
         self._saves: asyncio.Queue[tuple[Intake, str, dict[str, Any]]] = asyncio.Queue()
 
     # --- the app's parts ----------------------------------------------------------------
-
-    @property
-    def console(self) -> ClerkConsoleApp:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        assert isinstance(self.app, ClerkConsoleApp)
-        return self.app
 
     @property
     def catalog(self) -> Catalog:

@@ -14,17 +14,18 @@ from textual.widgets import Footer, Header, Input, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
-    from clerk_console.tui.app import ClerkConsoleApp
+    pass
 
 
 CONNECT_WAIT_STEPS = 300
 """How long a login waits for a platform still connecting: 30 s in steps of 0.1 s."""
 
 
-class LoginScreen(Screen[None]):
+class LoginScreen(ConsoleScreen):
     """Log in to the platform (to this console's counter by default)."""
 
     BINDINGS = [
@@ -36,17 +37,8 @@ class LoginScreen(Screen[None]):
     ]
 
     def __init__(self, t: Messages, counter: int | None) -> None:
-        super().__init__()
-        self.t = t
+        super().__init__(t)
         self.counter = counter
-        translate_bindings(self._bindings, t)
-
-    @property
-    def console(self) -> ClerkConsoleApp:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        assert isinstance(self.app, ClerkConsoleApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         t = self.t

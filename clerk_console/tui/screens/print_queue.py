@@ -13,22 +13,21 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from clerk_console.domain.documents import COLUMNS, Document, reprint
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.base import ConsoleScreen
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import TextModal
 
 if TYPE_CHECKING:
     from clerk_console.store.models import PrintJob
-    from clerk_console.tui.app import ClerkConsoleApp
 
 STATE_STYLE = {"queued": "yellow", "printing": "cyan", "done": "green", "failed": "bold red"}
 
 
-class PrintQueueScreen(Screen[None]):
+class PrintQueueScreen(ConsoleScreen):
     """The jobs of this console, newest first."""
 
     BINDINGS = [
@@ -39,21 +38,12 @@ class PrintQueueScreen(Screen[None]):
     ]
 
     def __init__(self, t: Messages, clerk: str, counter: int | None) -> None:
-        super().__init__()
-        self.t = t
+        super().__init__(t)
         self.clerk, self.counter = clerk, counter
         self.subject = ""  # only this case's or ticket's jobs; empty: the latest of all
         self.jobs: dict[str, PrintJob] = {}
         self.previewed: str | None = None
         self.seen: list[tuple[int | None, str, int, str | None]] = []
-        translate_bindings(self._bindings, t)
-
-    @property
-    def console(self) -> ClerkConsoleApp:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        assert isinstance(self.app, ClerkConsoleApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)

@@ -8,19 +8,18 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
-from clerk_console.tui.i18n import Messages, translate_bindings
+from clerk_console.tui.i18n import Messages
+from clerk_console.tui.screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
     from clerk_console.sync.client import PlatformClient
-    from clerk_console.tui.app import ClerkConsoleApp
 
 
-class StaffScreen(Screen[None]):
+class StaffScreen(ConsoleScreen):
     """Base of the counter, kiosk and supervisor screens."""
 
     # The service guide is one key away on every screen (F1 again closes it).
@@ -34,16 +33,7 @@ class StaffScreen(Screen[None]):
     """The Static where the screen says what happened."""
 
     def __init__(self, t: Messages) -> None:
-        super().__init__()
-        self.t = t
-        translate_bindings(self._bindings, t)
-
-    @property
-    def console(self) -> ClerkConsoleApp:
-        from clerk_console.tui.app import ClerkConsoleApp
-
-        assert isinstance(self.app, ClerkConsoleApp)
-        return self.app
+        super().__init__(t)
 
     @property
     def client(self) -> PlatformClient:
