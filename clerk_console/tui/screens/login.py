@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -16,10 +15,6 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
-
-if TYPE_CHECKING:
-    pass
-
 
 CONNECT_WAIT_STEPS = 300
 """How long a login waits for a platform still connecting: 30 s in steps of 0.1 s."""
