@@ -56,10 +56,15 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class Registry:
-    """A shared registry that can verify a material instead of it being handed in (免提交)."""
+    """A shared registry that can verify a material instead of it being handed in (免提交).
+
+    `fields` are what its records carry, by the registry's own names (a household record's
+    `home_address` is not a company's premises): a form field may name them as its prefill.
+    """
 
     code: str
     name: str
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,13 +125,28 @@ class ServiceItem:
 
 
 @dataclass(frozen=True, slots=True)
+class MaterialSwap:
+    """An answer's replacement of one material by another, for every item that needs it
+    (a lease contract instead of a property certificate when the premises are rented). The
+    new material is needed as the old one was: same original, copies and necessity."""
+
+    material: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
-    """One answer to a scenario question, and the items it adds to or removes from a bundle."""
+    """One answer to a scenario question: the items it adds to or removes from a bundle, and
+    the materials it adds to every active item, removes, or replaces by others. The material
+    rules hold wherever the question is asked, in a bundle or for an item on its own."""
 
     code: str
     label: str
     add_items: tuple[str, ...] = ()
     remove_items: tuple[str, ...] = ()
+    add_materials: tuple[ItemMaterial, ...] = ()
+    remove_materials: tuple[str, ...] = ()
+    replace_materials: tuple[MaterialSwap, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +158,7 @@ class Question:
     text: str
     choices: tuple[Choice, ...]
     ask_if: tuple[str, ...] = ()
+    answered_by: str = ""  # "agent": the applicant step answers it (choices `yes` / `no`)
 
     def choice(self, code: str) -> Choice | None:
         """The choice with this code, if any."""
@@ -146,14 +167,21 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class FormField:
-    """A field of the merged form (一表申请), and the items that use it."""
+    """A field of the merged form (一表申请), and the items that use it.
+
+    `prefill` names where a value may come from, first found first: a part of the applicant
+    step (`person.name`, `organisation.name` …, see `PREFILL_SOURCES`) or a field a shared
+    registry's record carries (`BIZREG.legal_rep`). `produced_by` lists items whose result
+    gives the value (the new company's credit code comes with its licence): inside an
+    application with such an item, the field is not asked."""
 
     code: str
     label: str
     kind: str
     items: tuple[str, ...]
     required: bool = True
-    prefill: str = ""
+    prefill: tuple[str, ...] = ()
+    produced_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +204,27 @@ class RejectionReason:
     code: str
     text: str
 
+
+PREFILL_SOURCES = frozenset(
+    {
+        "person.name",
+        "person.id_number",
+        "person.mobile",
+        "organisation.name",
+        "organisation.credit_code",
+        "organisation.legal_representative",
+        "organisation.contact",
+        "organisation.mobile",
+        "agent.name",
+        "agent.id_number",
+        "agent.mobile",
+    }
+)
+"""What the applicant step gives a form field: a person's parts only for a person applicant,
+an organisation's only for an organisation (its name is not the person's name)."""
+
+ANSWERED_BY = frozenset({"agent"})
+"""Questions the applicant step answers: `agent` is `yes` when an agent was entered."""
 
 FORM_FIELD_KINDS = frozenset(
     {"text", "date", "number", "money", "id_number", "credit_code", "mobile", "address", "choice"}

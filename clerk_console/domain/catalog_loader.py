@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from clerk_console.domain.catalog import (
+    ANSWERED_BY,
     FORM_FIELD_KINDS,
+    PREFILL_SOURCES,
     Bundle,
     Catalog,
     Choice,
@@ -26,6 +28,7 @@ from clerk_console.domain.catalog import (
     Line,
     Material,
     MaterialKind,
+    MaterialSwap,
     Necessity,
     OriginalRule,
     Question,
@@ -83,16 +86,26 @@ _ITEM_MATERIAL = {
     "necessity": spec("str", True, frozenset(n.value for n in Necessity)),
     "when": spec("strs"),
 }
+_ADDED_MATERIAL = {
+    "material": spec("str", True),
+    "original": spec("str", True, frozenset(o.value for o in OriginalRule)),
+    "copies": spec("int"),
+    "necessity": spec("str", True, frozenset({Necessity.REQUIRED, Necessity.OPTIONAL})),
+}
+_SWAP = {"material": spec("str", True), "by": spec("str", True)}
 _CHOICE = {
     "code": spec("str", True),
     "label": spec("str", True),
     "add_items": spec("strs"),
     "remove_items": spec("strs"),
+    "add_materials": FieldSpec("tables", False, None, _ADDED_MATERIAL),
+    "remove_materials": spec("strs"),
+    "replace_materials": FieldSpec("tables", False, None, _SWAP),
 }
 _TABLES: dict[str, dict[str, FieldSpec]] = {
     "department": {"code": spec("str", True), "name": spec("str", True)},
     "line": {"prefix": spec("str", True), "name": spec("str", True)},
-    "registry": {"code": spec("str", True), "name": spec("str", True)},
+    "registry": {"code": spec("str", True), "name": spec("str", True), "fields": spec("strs")},
     "material": {
         "code": spec("str", True),
         "name": spec("str", True),
@@ -121,6 +134,7 @@ _TABLES: dict[str, dict[str, FieldSpec]] = {
         "code": spec("str", True),
         "text": spec("str", True),
         "ask_if": spec("strs"),
+        "answered_by": spec("str", False, ANSWERED_BY),
         "choice": FieldSpec("tables", True, None, _CHOICE),
     },
     "bundle": {
@@ -138,7 +152,8 @@ _TABLES: dict[str, dict[str, FieldSpec]] = {
         "kind": spec("str", True, frozenset(FORM_FIELD_KINDS)),
         "items": spec("strs", True),
         "required": spec("bool"),
-        "prefill": spec("str"),
+        "prefill": spec("strs"),
+        "produced_by": spec("strs"),
     },
     "rejection_reason": {"code": spec("str", True), "text": spec("str", True)},
 }
@@ -174,15 +189,21 @@ class Collector:
         self.errors.append(CatalogError(file, key, message))
 
     def check(
-        self, file: str, where: str, table: Mapping[str, Any], spec: Mapping[str, FieldSpec]
+        self, file: str, where: str, table: dict[str, Any], spec: Mapping[str, FieldSpec]
     ) -> bool:
-        """Check one table's keys and types against `spec`; True when it can be built."""
+        """Check one table's keys and types against `spec`; True when it can be built.
+
+        Only a problem with a required key stops the table being built. An unknown key, or
+        an optional key of the wrong type or value, is reported and left out (the default
+        holds), so the errors that do not depend on it (its references, its choices) are
+        reported in the same run instead of the whole entry being dropped.
+        """
         ok = True
-        for name in table:
+        for name in list(table):
             if name not in spec:
                 expected = ", ".join(sorted(spec))
                 self.add(file, f"{where}.{name}", f"unknown key (expected one of: {expected})")
-                ok = False
+                del table[name]
         for name, fld in spec.items():
             if name not in table:
                 if fld.required:
@@ -190,17 +211,19 @@ class Collector:
                     ok = False
                 continue
             value = table[name]
+            problem = ""
             if not _type_ok(fld.kind, value):
-                got = type(value).__name__
-                self.add(file, f"{where}.{name}", f"expected {_TYPE_WORDS[fld.kind]}, got {got}")
-                ok = False
+                problem = f"expected {_TYPE_WORDS[fld.kind]}, got {type(value).__name__}"
             elif fld.choices is not None and value not in fld.choices:
-                allowed = ", ".join(sorted(fld.choices))
-                self.add(file, f"{where}.{name}", f"{value!r} is not one of: {allowed}")
-                ok = False
+                problem = f"{value!r} is not one of: {', '.join(sorted(fld.choices))}"
             elif fld.kind == "str" and fld.required and not str(value).strip():
-                self.add(file, f"{where}.{name}", "must not be empty")
-                ok = False
+                problem = "must not be empty"
+            if problem:
+                self.add(file, f"{where}.{name}", problem)
+                if fld.required:
+                    ok = False
+                else:
+                    del table[name]
         return ok
 
 
@@ -262,7 +285,7 @@ def parse_catalog(sources: Mapping[str, str]) -> Catalog:
 
 
 def _nested_ok(
-    out: Collector, file: str, where: str, table: Mapping[str, Any], spec: Mapping[str, FieldSpec]
+    out: Collector, file: str, where: str, table: dict[str, Any], spec: Mapping[str, FieldSpec]
 ) -> bool:
     ok = True
     for name, fld in spec.items():
@@ -273,13 +296,17 @@ def _nested_ok(
         for index, inner in enumerate(table.get(name, [])):
             label = inner.get(inner_key)
             inner_where = f"{where}.{name}[{label}]" if label else f"{where}.{name}#{index + 1}"
-            if not out.check(file, inner_where, inner, fld.nested):
+            built = out.check(file, inner_where, inner, fld.nested)
+            if not built or not _nested_ok(out, file, inner_where, inner, fld.nested):
                 ok = False
             elif label in seen:
                 out.add(file, inner_where, f"listed twice in {where}")
                 ok = False
             else:
                 seen.add(label)
+                # Reported, but the entry is still built: its other errors follow.
+                if inner_key == "code" and not _CODE_RE.match(str(label)):
+                    out.add(file, f"{inner_where}.code", "codes use letters, digits, - and _ only")
         if fld.required and not table.get(name):
             out.add(file, f"{where}.{name}", "needs at least one entry")
             ok = False
@@ -289,7 +316,10 @@ def _nested_ok(
 def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str, str]) -> Catalog:
     departments = {c: Department(c, e.data["name"]) for c, e in entries["department"].items()}
     lines = {c: Line(c, e.data["name"]) for c, e in entries["line"].items()}
-    registries = {c: Registry(c, e.data["name"]) for c, e in entries["registry"].items()}
+    registries = {
+        c: Registry(c, e.data["name"], tuple(e.data.get("fields", ())))
+        for c, e in entries["registry"].items()
+    }
     reasons = {
         c: RejectionReason(c, e.data["text"]) for c, e in entries["rejection_reason"].items()
     }
@@ -302,18 +332,19 @@ def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str
 
     questions: dict[str, Question] = {}
     for code, e in entries["question"].items():
-        choices = tuple(
-            Choice(
-                c["code"],
-                c["label"],
-                tuple(c.get("add_items", ())),
-                tuple(c.get("remove_items", ())),
-            )
-            for c in e.data["choice"]
-        )
+        choices = tuple(_choice(c) for c in e.data["choice"])
         if len(choices) < 2:
             out.add(e.file, f"{e.where}.choice", "a question needs at least two choices")
-        questions[code] = Question(code, e.data["text"], choices, tuple(e.data.get("ask_if", ())))
+        answered_by = e.data.get("answered_by", "")
+        if answered_by == "agent" and not {"yes", "no"} <= {c.code for c in choices}:
+            out.add(
+                e.file,
+                f"{e.where}.answered_by",
+                "a question the applicant step answers (agent) needs the choices 'yes' and 'no'",
+            )
+        questions[code] = Question(
+            code, e.data["text"], choices, tuple(e.data.get("ask_if", ())), answered_by
+        )
     choice_refs = {f"{q.code}.{c.code}" for q in questions.values() for c in q.choices}
 
     def choice_refs_ok(file: str, key: str, values: list[str]) -> None:
@@ -395,6 +426,7 @@ def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str
                 for ref in c.get(key, []):
                     if ref not in items:
                         out.add(e.file, f"{ckey}.{key}", f"unknown item {ref!r}")
+            _choice_materials(out, e.file, ckey, c, materials)
 
     bundles: dict[str, Bundle] = {}
     for code, e in entries["bundle"].items():
@@ -416,14 +448,28 @@ def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str
     for code, e in entries["form_field"].items():
         d = e.data
         refs(e, "items", items, "item")
+        refs(e, "produced_by", items, "item")
+        both = [i for i in d.get("produced_by", []) if i in d["items"]]
+        if both:
+            out.add(
+                e.file,
+                f"{e.where}.produced_by",
+                f"{', '.join(both)} cannot both use the field and produce it",
+            )
+        for source in d.get("prefill", []):
+            problem = _prefill_problem(source, registries)
+            if problem:
+                out.add(e.file, f"{e.where}.prefill", problem)
         fields[code] = FormField(
             code,
             d["label"],
             d["kind"],
             tuple(d["items"]),
             d.get("required", True),
-            d.get("prefill", ""),
+            tuple(d.get("prefill", ())),
+            tuple(d.get("produced_by", ())),
         )
+    _produced_by_cycles(out, entries["material"], items, materials)
 
     return Catalog(
         version=_version(entries, meta),
@@ -438,6 +484,114 @@ def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str
         rejection_reasons=reasons,
         meta=meta,
     )
+
+
+def _choice(c: Mapping[str, Any]) -> Choice:
+    return Choice(
+        c["code"],
+        c["label"],
+        tuple(c.get("add_items", ())),
+        tuple(c.get("remove_items", ())),
+        tuple(
+            ItemMaterial(
+                m["material"],
+                OriginalRule(m["original"]),
+                m.get("copies", 0),
+                Necessity(m["necessity"]),
+            )
+            for m in c.get("add_materials", ())
+        ),
+        tuple(c.get("remove_materials", ())),
+        tuple(MaterialSwap(m["material"], m["by"]) for m in c.get("replace_materials", ())),
+    )
+
+
+def _choice_materials(
+    out: Collector,
+    file: str,
+    where: str,
+    choice: Mapping[str, Any],
+    materials: Mapping[str, Material],
+) -> None:
+    """The materials a choice adds, removes or swaps must be in the material library."""
+
+    def known(key: str, code: str) -> None:
+        if code not in materials:
+            out.add(file, key, f"unknown material {code!r}")
+
+    for m in choice.get("add_materials", ()):
+        key = f"{where}.add_materials[{m['material']}]"
+        known(f"{key}.material", m["material"])
+        if not 0 <= m.get("copies", 0) <= MAX_COPIES:
+            out.add(file, f"{key}.copies", f"must be between 0 and {MAX_COPIES}")
+    for code in choice.get("remove_materials", ()):
+        known(f"{where}.remove_materials", code)
+    for m in choice.get("replace_materials", ()):
+        key = f"{where}.replace_materials[{m['material']}]"
+        known(f"{key}.material", m["material"])
+        known(f"{key}.by", m["by"])
+        if m["material"] == m["by"]:
+            out.add(file, f"{key}.by", "a material cannot replace itself")
+
+
+def _prefill_problem(source: str, registries: Mapping[str, Registry]) -> str:
+    """Why a form field's prefill source is wrong, or "" when it names something real."""
+    if source in PREFILL_SOURCES:
+        return ""
+    registry, _, name = source.partition(".")
+    if registry in registries and name:
+        if name in registries[registry].fields:
+            return ""
+        carried = ", ".join(registries[registry].fields) or "nothing"
+        return f"registry {registry} carries no field {name!r} (it carries: {carried})"
+    known = ", ".join(sorted(PREFILL_SOURCES))
+    return f"unknown prefill source {source!r} (expected one of: {known}, or REGISTRY.field)"
+
+
+def _produced_by_cycles(
+    out: Collector,
+    material_entries: Mapping[str, _Entry],
+    items: Mapping[str, ServiceItem],
+    materials: Mapping[str, Material],
+) -> None:
+    """Refuse items that wait for each other's results: item A needs a material produced by
+    B, and B (through others, perhaps) needs one produced by A. Each cycle is named once,
+    at the material that closes it."""
+    # needs[a] = [(b, material)]: a cannot be decided before b produced the material.
+    needs: dict[str, list[tuple[str, str]]] = {code: [] for code in items}
+    for code, item in items.items():
+        for need in item.materials:
+            material = materials.get(need.material)
+            for producer in material.produced_by if material else ():
+                if producer in items:
+                    needs[code].append((producer, need.material))
+    reported: set[frozenset[str]] = set()
+
+    def walk(path: list[tuple[str, str]], start: str) -> None:
+        here = path[-1][0] if path else start
+        for producer, material in needs[here]:
+            if producer == start:
+                cycle = [*path, (producer, material)]
+                members = frozenset(p for p, _ in cycle)
+                if members in reported:
+                    continue
+                reported.add(members)
+                steps = [start] + [p for p, _ in cycle]
+                why = "; ".join(
+                    f"{a} needs {m} produced by {b}"
+                    for a, (b, m) in zip(steps, cycle, strict=False)
+                )
+                entry = material_entries[material]
+                out.add(
+                    entry.file,
+                    f"{entry.where}.produced_by",
+                    f"produced_by cycle {' → '.join(steps)}: {why}",
+                )
+            elif producer not in {p for p, _ in path} and producer > start:
+                walk([*path, (producer, material)], start)
+
+    for code in sorted(items):
+        walk([], code)
 
 
 def _check_days(out: Collector, e: _Entry) -> None:

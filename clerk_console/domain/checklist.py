@@ -9,12 +9,14 @@ material once, with every item it serves, minus what the bundle itself produces.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clerk_console.domain.catalog import (
     ORIGINAL_RANK,
     Catalog,
+    Choice,
     FormField,
+    ItemMaterial,
     Material,
     Necessity,
     OriginalRule,
@@ -166,6 +168,39 @@ def resolve_items(
     return items, questions
 
 
+def _chosen(questions: Sequence[Question], answers: Answers) -> list[Choice]:
+    """The choices picked for the relevant questions, in asking order."""
+    picked = (q.choice(answers.get(q.code, "")) for q in questions)
+    return [c for c in picked if c is not None]
+
+
+def item_needs(
+    catalog: Catalog, item_code: str, answers: Answers, chosen: Sequence[Choice]
+) -> list[ItemMaterial]:
+    """What one active item needs given the answers: its own materials (a conditional one
+    only when a `when` choice was picked), plus those the choices add to every item, with
+    the choices' replacements made and their removals taken out."""
+    needs = [
+        need
+        for need in catalog.items[item_code].materials
+        if need.necessity is not Necessity.CONDITIONAL
+        or any(_choice_selected(ref, answers) for ref in need.when)
+    ]
+    for choice in chosen:
+        needs.extend(choice.add_materials)
+    swaps = {swap.material: swap.by for choice in chosen for swap in choice.replace_materials}
+    removed = {code for choice in chosen for code in choice.remove_materials}
+    out: list[ItemMaterial] = []
+    for need in needs:
+        seen: set[str] = set()
+        while need.material in swaps and need.material not in seen:  # a chain: a→b, b→c
+            seen.add(need.material)
+            need = replace(need, material=swaps[need.material])
+        if need.material not in removed:
+            out.append(need)
+    return out
+
+
 def build_checklist(catalog: Catalog, selection: Selection, answers: Answers) -> Checklist:
     """The tailored, deduplicated checklist for `selection` given `answers` so far."""
     items, questions = resolve_items(catalog, selection, answers)
@@ -174,27 +209,26 @@ def build_checklist(catalog: Catalog, selection: Selection, answers: Answers) ->
         for q in questions
         if q.code in answers and q.choice(answers[q.code]) is not None
     }
+    chosen = _chosen(questions, relevant_answers)
     active = set(items)
     merged: dict[str, _Slot] = {}
     produced: dict[str, tuple[list[str], list[str]]] = {}
     for item_code in items:
-        for need in catalog.items[item_code].materials:
-            if need.necessity is Necessity.CONDITIONAL and not any(
-                _choice_selected(ref, relevant_answers) for ref in need.when
-            ):
-                continue
+        for need in item_needs(catalog, item_code, relevant_answers, chosen):
             material = catalog.materials[need.material]
             producers = [p for p in material.produced_by if p in active and p != item_code]
             if producers:
                 prod, needed = produced.setdefault(material.code, ([], []))
                 prod.extend(p for p in producers if p not in prod)
-                needed.append(item_code)
+                if item_code not in needed:
+                    needed.append(item_code)
                 continue
             necessity = (
                 Necessity.OPTIONAL if need.necessity is Necessity.OPTIONAL else Necessity.REQUIRED
             )
             slot = merged.setdefault(material.code, _Slot(need.original, need.copies, necessity))
-            slot.items.append(item_code)
+            if item_code not in slot.items:
+                slot.items.append(item_code)
             # The strictest demand of any item wins: keep the original over only seeing it,
             # the most copies, required over optional.
             if ORIGINAL_RANK[need.original] > ORIGINAL_RANK[slot.original]:
@@ -222,12 +256,29 @@ def build_checklist(catalog: Catalog, selection: Selection, answers: Answers) ->
     )
 
 
-def merged_form(catalog: Catalog, items: Sequence[str]) -> list[tuple[FormField, tuple[str, ...]]]:
-    """The merged form (一表): each field once, with the active items that use it."""
+@dataclass(frozen=True, slots=True)
+class FormLine:
+    """One field of the merged form for this application: the active items that use it, and
+    the active items that produce its value (then it is not asked)."""
+
+    field: FormField
+    items: tuple[str, ...]
+    produced_by: tuple[str, ...] = ()
+
+    @property
+    def asked(self) -> bool:
+        """Whether the clerk fills it: not when an item of the application produces it."""
+        return not self.produced_by
+
+
+def merged_form(catalog: Catalog, items: Sequence[str]) -> list[FormLine]:
+    """The merged form (一表): each field once, with the active items that use it; a field
+    an active item produces is listed as produced, not asked."""
     active = list(items)
-    fields = []
+    lines = []
     for f in catalog.form_fields.values():
         users = tuple(code for code in active if code in f.items)
         if users:
-            fields.append((f, users))
-    return fields
+            producers = tuple(code for code in f.produced_by if code in active)
+            lines.append(FormLine(f, users, producers))
+    return lines

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from clerk_console.domain.catalog import Catalog
-from clerk_console.domain.checklist import Selection, build_checklist
+from clerk_console.domain.catalog import Catalog, FormField
+from clerk_console.domain.checklist import Checklist, Selection, build_checklist, merged_form
 from clerk_console.domain.decision import (
     DEFAULT_MAX_DEFERRAL_DAYS,
     DecisionKind,
@@ -146,6 +146,9 @@ class Intake:
     answers: dict[str, str] = field(default_factory=dict)
     records: dict[str, MaterialRecord] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)
+    shared: dict[str, dict[str, str]] = field(default_factory=dict)  # registry → its record
+    continues: str | None = None  # the case number of a supplement notice taken up again
+    history: tuple[dict[str, Any], ...] = ()  # earlier decisions of that case, oldest first
 
     def record(self, material: str) -> MaterialRecord:
         """What has been recorded for a material so far."""
@@ -185,6 +188,9 @@ class Intake:
             "answers": dict(self.answers),
             "records": {code: record_data(r) for code, r in self.records.items()},
             "form": dict(self.form),
+            "shared": {code: dict(fields) for code, fields in self.shared.items()},
+            "continues": self.continues,
+            "history": [dict(h) for h in self.history],
         }
 
     @classmethod
@@ -207,6 +213,12 @@ class Intake:
             answers={str(k): str(v) for k, v in data.get("answers", {}).items()},
             records={str(code): record_from_data(r) for code, r in data.get("records", {}).items()},
             form={str(k): str(v) for k, v in data.get("form", {}).items()},
+            shared={
+                str(code): {str(k): str(v) for k, v in dict(fields).items()}
+                for code, fields in dict(data.get("shared") or {}).items()
+            },
+            continues=data.get("continues") or None,
+            history=tuple(dict(h) for h in data.get("history") or ()),
         )
 
 
@@ -304,12 +316,33 @@ def decide(
     reason_text: str = "",
     max_deferral_days: int = DEFAULT_MAX_DEFERRAL_DAYS,
 ) -> Decision | list[Problem]:
-    """The decision, or every reason it cannot be taken now (nothing is decided then)."""
+    """The decision, or every reason it cannot be taken now (nothing is decided then).
+
+    Every decision needs a complete applicant. A refusal needs only that and its legal
+    reason (a matter outside the hall's authority is refused before anything is chosen);
+    a supplement notice needs the checklist settled; an acceptance needs the one form
+    complete and right as well."""
+    problems: list[Problem] = []
+    wrong = applicant_problems(intake.applicant, intake.agent)
+    if wrong:
+        problems.append(Problem("applicant_incomplete", tuple(p.field for p in wrong)))
     if intake.selection is None:
-        return [Problem("nothing_selected")]
+        if kind is not DecisionKind.REJECT:
+            return [*problems, Problem("nothing_selected")]
+        problems += check_decision(
+            kind,
+            assess(build_checklist_empty(), {}),
+            now.date(),
+            catalog=catalog,
+            reason_code=reason_code,
+            reason_text=reason_text,
+        )
+        if problems:
+            return problems
+        return Decision(kind, case_number, "", {}, {}, (), reason_code, reason_text)
     checklist = build_checklist(catalog, intake.selection, intake.answers)
     assessment = assess(checklist, intake.records)
-    problems = check_decision(
+    problems += check_decision(
         kind,
         assessment,
         now.date(),
@@ -318,9 +351,15 @@ def decide(
         reason_text=reason_text,
         max_deferral_days=max_deferral_days,
     )
+    accepted = kind in (DecisionKind.ACCEPT, DecisionKind.ACCEPT_DEFERRED)
+    if accepted:
+        missing, invalid = form_problems(catalog, intake)
+        if missing:
+            problems.append(Problem("form_incomplete", tuple(f.label for f in missing)))
+        if invalid:
+            problems.append(Problem("form_invalid", tuple(f.label for f, _ in invalid)))
     if problems:
         return problems
-    accepted = kind in (DecisionKind.ACCEPT, DecisionKind.ACCEPT_DEFERRED)
     promised = (
         {
             code: calendar.due_date(now, catalog.items[code].promised_days)
@@ -344,6 +383,150 @@ def decide(
         lines,
         reason_code,
         reason_text,
+    )
+
+
+def build_checklist_empty() -> Checklist:
+    """The checklist of an application that chose nothing (a refusal before any choice)."""
+    return Checklist(
+        items=(), entries=(), produced=(), questions=(), answers={}, next_question=None
+    )
+
+
+# --- the one form --------------------------------------------------------------------------
+
+
+def prefill(spec: FormField, intake: Intake) -> tuple[str, str]:
+    """(value, source) a form field starts with: the first of its `prefill` sources that
+    has a value for this intake, or ("", ""). A person's parts only for a person applicant,
+    an organisation's only for an organisation; a registry's field only once the registry
+    has verified a material of this intake (its record is in `intake.shared`)."""
+    a, agent = intake.applicant, intake.agent or Agent()
+    person = a.kind is ApplicantKind.PERSON
+    values = {
+        "person.name": a.name if person else "",
+        "person.id_number": a.id_number if person else "",
+        "person.mobile": a.mobile if person else "",
+        "organisation.name": "" if person else a.name,
+        "organisation.credit_code": "" if person else a.credit_code,
+        "organisation.legal_representative": "" if person else a.legal_representative,
+        "organisation.contact": "" if person else a.contact,
+        "organisation.mobile": "" if person else a.mobile,
+        "agent.name": agent.name,
+        "agent.id_number": agent.id_number,
+        "agent.mobile": agent.mobile,
+    }
+    for source in spec.prefill:
+        if source in values:
+            value = values[source]
+        else:
+            registry, _, name = source.partition(".")
+            value = intake.shared.get(registry, {}).get(name, "")
+        if value.strip():
+            return value.strip(), source
+    return "", ""
+
+
+def form_value(spec: FormField, intake: Intake) -> str:
+    """The field's value: what the clerk typed (or accepted), else its prefill."""
+    typed = intake.form.get(spec.code)
+    return typed if typed is not None else prefill(spec, intake)[0]
+
+
+def filled_form(catalog: Catalog, intake: Intake) -> dict[str, str]:
+    """The one form as it goes into the case: every field the application asks, typed or
+    prefilled, and what was typed into fields it no longer asks left out."""
+    if intake.selection is None:
+        return {}
+    checklist = build_checklist(catalog, intake.selection, intake.answers)
+    return {
+        line.field.code: form_value(line.field, intake).strip()
+        for line in merged_form(catalog, checklist.items)
+        if line.asked
+    }
+
+
+def form_problems(
+    catalog: Catalog, intake: Intake
+) -> tuple[list[FormField], list[tuple[FormField, str]]]:
+    """(required fields still empty, fields whose value does not fit their kind with the
+    reason) of the one form as it stands; produced fields are not asked, so never missing."""
+    if intake.selection is None:
+        return [], []
+    checklist = build_checklist(catalog, intake.selection, intake.answers)
+    missing: list[FormField] = []
+    invalid: list[tuple[FormField, str]] = []
+    for line in merged_form(catalog, checklist.items):
+        if not line.asked:
+            continue
+        value = form_value(line.field, intake).strip()
+        if line.field.required and not value:
+            missing.append(line.field)
+        reason = form_value_problem(line.field.kind, value)
+        if reason:
+            invalid.append((line.field, reason))
+    return missing, invalid
+
+
+# --- what the applicant step answers -------------------------------------------------------
+
+
+def applicant_answers(catalog: Catalog, intake: Intake) -> dict[str, str]:
+    """The intake's answers with those the applicant step gives: whether an agent acts
+    (`answered_by = "agent"`) is `yes` exactly when an agent was entered."""
+    answers = dict(intake.answers)
+    for q in catalog.questions.values():
+        if q.answered_by == "agent":
+            answers[q.code] = "yes" if intake.agent is not None else "no"
+    return answers
+
+
+# --- a supplement notice taken up again ----------------------------------------------------
+
+
+def reopened(
+    case: dict[str, Any], key: str, counter: int, clerk: str, ticket: str | None = None
+) -> Intake:
+    """The intake of a case that ended in a one-time supplement notice, taken up again when
+    the applicant returns: everything recorded then, the earlier decision kept in `history`,
+    opening on the checklist where only what was missing needs checking."""
+    data = dict(case.get("data") or {})
+    base = from_preapplication(
+        {
+            "applicant": data.get("applicant") or {},
+            "bundle": (data.get("selection") or {}).get("bundle"),
+            "items": (data.get("selection") or {}).get("items") or (),
+            "answers": data.get("answers") or {},
+            "form": data.get("form") or {},
+        },
+        key,
+        counter,
+        clerk,
+        ticket,
+    )
+    agent = data.get("agent")
+    earlier = dict(data.get("decision") or {})
+    earlier.update(
+        {
+            "at": case.get("received_at", ""),
+            "counter": case.get("counter"),
+            "clerk": case.get("clerk", ""),
+        }
+    )
+    return replace(
+        base,
+        step=Step.CHECKLIST,
+        agent=Agent(**{k: str(v) for k, v in dict(agent).items()}) if agent else None,
+        records={
+            str(code): record_from_data(dict(r))
+            for code, r in dict(data.get("materials") or {}).items()
+        },
+        shared={
+            str(code): {str(k): str(v) for k, v in dict(fields).items()}
+            for code, fields in dict(data.get("shared") or {}).items()
+        },
+        continues=str(case["number"]),
+        history=(*(dict(h) for h in data.get("history") or ()), earlier),
     )
 
 

@@ -17,7 +17,7 @@ def test_a_match_gives_the_fields_it_carries(platform: Platform) -> None:
     clerk = p.login(*CLERK, counter=5)
     person = p.client.get("/registries/HUJI/11010519491231002x", headers=clerk)
     assert person.status_code == 200, person.text
-    assert person.json()["fields"]["applicant_name"] == "张三"
+    assert person.json()["fields"]["name"] == "张三"
     company = p.client.get("/registries/bizreg/91110000600037341L", headers=clerk).json()
     assert company["registry"] == "BIZREG" and company["fields"]["legal_rep"] == "李四"
     title = p.client.get("/registries/BDCDJ/川(2024)江阳区不动产权第0012345号", headers=clerk)

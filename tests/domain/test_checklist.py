@@ -44,13 +44,22 @@ def test_every_bundle_every_combination_gives_a_consistent_checklist(catalog: Ca
                     answers,
                     entry.material.code,
                 )
-                # A conditional material appears only when one of its choices was picked.
+                # Each material comes from an item's own list (a conditional one only when
+                # one of its choices was picked), from a chosen answer that adds it to every
+                # item, or from a chosen answer that swaps it in for another.
+                chosen = [
+                    c
+                    for q in checklist.questions
+                    if (c := q.choice(answers.get(q.code, ""))) is not None
+                ]
+                added = {m.material for c in chosen for m in c.add_materials}
+                swapped_in = {s.by: s.material for c in chosen for s in c.replace_materials}
                 for item_code in entry.items:
-                    need = next(
-                        m
-                        for m in catalog.items[item_code].materials
-                        if m.material == entry.material.code
-                    )
+                    code = entry.material.code
+                    if code in added:
+                        continue
+                    code = swapped_in.get(code, code)
+                    need = next(m for m in catalog.items[item_code].materials if m.material == code)
                     if need.necessity is Necessity.CONDITIONAL:
                         assert any(
                             answers.get(r.split(".")[0]) == r.split(".")[1] for r in need.when
@@ -189,10 +198,10 @@ def test_a_single_item_has_its_own_questions(catalog: Catalog) -> None:
 
 def test_merged_form_asks_each_field_once(catalog: Catalog) -> None:
     checklist = build_checklist(catalog, Selection(bundle="QYKB"), QYKB_ANSWERS)
-    fields = merged_form(catalog, checklist.items)
-    codes = [f.code for f, _ in fields]
+    lines = merged_form(catalog, checklist.items)
+    codes = [line.field.code for line in lines]
     assert len(codes) == len(set(codes))
-    users = dict((f.code, items) for f, items in fields)
+    users = {line.field.code: line.items for line in lines}
     assert users["company_name"] == ("SCJG-QY01", "GA-YZ01", "SW-01", "RS-01")
     assert "newborn_name" not in users
 

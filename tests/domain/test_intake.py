@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from clerk_console.domain.catalog import Catalog, OriginalRule
-from clerk_console.domain.checklist import Selection, build_checklist
+from clerk_console.domain.checklist import Selection, build_checklist, merged_form
 from clerk_console.domain.decision import DecisionKind, MaterialRecord, OriginalStatus, Problem
 from clerk_console.domain.intake import (
     Agent,
@@ -107,14 +107,28 @@ def decide_now(
     )
 
 
+PERSON = Applicant(name="张三", id_number=ID, mobile="13812345678")
+VALID = {"id_number": ID, "mobile": "13812345678", "credit_code": USCC, "money": "100"}
+"""A value of each field kind that fits it (others take text, numbers and dates below)."""
+
+
 def settled(catalog: Catalog, selection: Selection) -> Intake:
-    """An intake whose scenario questions are all answered (first choice each time)."""
-    intake = Intake(key="d", counter=5, clerk="clerk01", selection=selection)
+    """An intake of a person whose scenario questions are all answered (first choice each
+    time) and whose one form is complete."""
+    intake = Intake(key="d", counter=5, clerk="clerk01", applicant=PERSON, selection=selection)
     while question := build_checklist(catalog, selection, intake.answers).next_question:
         intake = replace(
             intake, answers={**intake.answers, question.code: question.choices[0].code}
         )
-    return intake
+    items = build_checklist(catalog, selection, intake.answers).items
+    form = {
+        line.field.code: VALID.get(
+            line.field.kind,
+            {"number": "3", "date": "2026-11-01"}.get(line.field.kind, "示例"),
+        )
+        for line in merged_form(catalog, items)
+    }
+    return replace(intake, form=form)
 
 
 def everything_handed_in(catalog: Catalog, intake: Intake) -> Intake:
@@ -174,7 +188,7 @@ def test_nothing_is_decided_while_something_blocks(catalog: Catalog) -> None:
         query_password="1",
     )
     assert isinstance(problems, list) and "questions_pending" in [p.code for p in problems]
-    nothing = Intake(key="d", counter=5, clerk="c")
+    nothing = Intake(key="d", counter=5, clerk="c", applicant=PERSON)
     problems = decide(
         nothing,
         catalog,
