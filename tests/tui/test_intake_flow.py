@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input, Static
 
 from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
+from clerk_console.domain.intake import form_value
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.counter import CounterScreen
 from clerk_console.tui.screens.intake import IntakeScreen
@@ -188,7 +189,13 @@ async def test_an_unfinished_intake_reopens_where_it_stopped(
         assert again.intake.applicant.name == COMPANY
         assert again.intake.selection is not None and again.intake.selection.bundle == "QYKB"
         assert "从上次中断处继续" in text(again, "#intake-message")
-        await pilot.press("f8")  # the applicant left: the draft is given up
+        await pilot.press("f8")  # asked first; Enter (the default) keeps the intake
+        await settle(pilot)
+        assert "放弃本次受理？" in str(app.screen.query_one(".modal-title", Static).content)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is again and app.store is not None and app.store.open_drafts(5)
+        await pilot.press("f8", "2")  # the applicant left: the draft is given up
         await settle(pilot)
         assert isinstance(app.screen, CounterScreen)
     assert app.store is not None and app.store.open_drafts(5) == []
@@ -226,12 +233,13 @@ async def test_newborn_with_a_material_verified_by_sharing(
         await settle(pilot)
         await pilot.press(*"S510000123456", "enter")
         await settle(pilot)
-        assert "已通过BIRTH共享核验" in text(screen, "#intake-message")
+        # The registry by its name, and the form fields its record carries filled from it.
+        assert "已通过出生医学证明信息库共享核验，填入 4 项" in text(screen, "#intake-message")
         assert screen.intake is not None
         assert screen.intake.record("birth_certificate").verified_by_sharing
-        assert screen.intake.form["newborn_name"] == "张小宝"
-        row = table.get_row("birth_certificate")
-        assert str(row[-1]) == "共享核验"
+        newborn = screen.catalog.form_fields["newborn_name"]
+        assert form_value(newborn, screen.intake) == "张小宝"
+        assert str(table.get_cell("birth_certificate", "state")) == "共享核验"
         table.move_cursor(row=rows.index("household_register"))
         await pilot.press("v")
         await settle(pilot)

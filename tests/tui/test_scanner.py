@@ -90,7 +90,7 @@ async def test_scans_at_the_counter(
         await settle(pilot)
         await scan(pilot, "DZZZ:BIZREG:91110000600037341L")  # an e-licence
         assert intake.intake.record("shareholder_proof").verified_by_sharing
-        assert "已通过BIZREG共享核验" in said(pilot, "#intake-message")
+        assert "已通过市场主体登记信息库共享核验" in said(pilot, "#intake-message")
         await scan(pilot, "B001")
         assert "正在受理中" in said(pilot, "#intake-message")
     await guide.aclose()

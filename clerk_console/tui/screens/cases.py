@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from clerk_console.devices.hotfolder import POLL_SECONDS, Outcome, hot_folder_from
@@ -28,6 +28,7 @@ from clerk_console.tui.i18n import Messages
 from clerk_console.tui.scanner import Scanned
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.handoff_cells import handoff_cells
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
@@ -64,7 +65,7 @@ class CasesScreen(StaffScreen):
                 yield Static("", id="case-detail")
         yield PrinterStatus(self.t, id="printer-status")
         yield Static(self.t("cases.hint"), id="cases-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from clerk_console.domain.intake import from_preapplication
 from clerk_console.domain.queue import parse_ticket
@@ -22,6 +22,7 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable, Tick
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.scanner import Scanned
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
@@ -69,7 +70,7 @@ class CounterScreen(StaffScreen):
                 yield Static("", id="last-action")
                 yield PrinterStatus(self.t, id="printer-status")
             yield Static("", id="lines")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         login = self.client.login_info
@@ -211,9 +212,11 @@ class CounterScreen(StaffScreen):
         assert store is not None
         drafts = await asyncio.to_thread(store.open_drafts, self.counter)
         ticket = self.ticket.number if self.ticket and self.ticket.status in ACTIVE else None
+        login = self.client.login_info
+        clerk = login.username if login else ""
         if drafts:
             resume = await asyncio.to_thread(store.load_draft, drafts[0])
-            self.app.push_screen(IntakeScreen(self.t, self.counter, ticket, resume))
+            self.app.push_screen(IntakeScreen(self.t, self.counter, ticket, resume, clerk=clerk))
             return
         pulled = None
         if preapplication is not None:
@@ -222,16 +225,11 @@ class CounterScreen(StaffScreen):
             except (PlatformRefused, PlatformUnreachable) as exc:
                 self._failed(exc)
                 return
-            login = self.client.login_info
             pulled = from_preapplication(
-                data,
-                f"{self.counter:03d}-{uuid4().hex[:12]}",
-                self.counter,
-                login.username if login else "",
-                ticket,
+                data, f"{self.counter:03d}-{uuid4().hex[:12]}", self.counter, clerk, ticket
             )
         self.app.push_screen(
-            IntakeScreen(self.t, self.counter, ticket, pulled, pulled=preapplication)
+            IntakeScreen(self.t, self.counter, ticket, pulled, clerk=clerk, pulled=preapplication)
         )
 
     def on_scanned(self, message: Scanned) -> None:

@@ -12,11 +12,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.prompts import TextModal
 
 
@@ -41,7 +42,7 @@ class DeadlinesScreen(StaffScreen):
             yield DataTable(id="deadlines-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="deadlines-overdue")
             yield Static(self.t("deadlines.hint"), id="deadlines-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

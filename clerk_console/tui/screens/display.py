@@ -15,12 +15,13 @@ from rich.table import Table
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Digits, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 
 if TYPE_CHECKING:
     from clerk_console.sync.client import PlatformClient
@@ -47,7 +48,7 @@ class DisplayScreen(ConsoleScreen):
                 yield Static("", id="recent-calls")
                 yield Static("", id="counter-board")
             yield Static(self.t("display.waiting_for_platform"), id="display-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.follow()

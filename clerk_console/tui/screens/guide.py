@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from clerk_console.domain.checklist import Selection, build_checklist
@@ -17,6 +17,7 @@ from clerk_console.domain.search import Hit, HitKind
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
 from clerk_console.tui.widgets.guide_detail import GuideDetail
+from clerk_console.tui.widgets.keys import ConsoleFooter
 
 if TYPE_CHECKING:  # the store behind it loads in a worker, after the first frame
     from clerk_console.sync.catalog import LoadedCatalog
@@ -52,7 +53,7 @@ class GuideScreen(ConsoleScreen):
                 yield Static(self.t("guide.loading"), id="search-status")
                 yield OptionList(id="results")
             yield GuideDetail(self.t, id="detail")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#query", Input).focus()

@@ -14,11 +14,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.prompts import TextModal, ask_result
 
 
@@ -51,7 +52,7 @@ class HandoffScreen(StaffScreen):
             yield Static("", id="handoff-materials")
             yield Static("", id="handoff-form")
         yield Static("", id="handoff-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -10,12 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.handoff_cells import handoff_cells
+from clerk_console.tui.widgets.keys import ConsoleFooter
 
 FILTERS = ("all", "mine", "due_today", "overdue", "returned")
 
@@ -46,7 +47,7 @@ class InboxScreen(StaffScreen):
             yield Static("", id="inbox-title")
             yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
             yield Static(self.t("inbox.hint"), id="inbox-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Digits, Footer, Header, Static, Switch
+from textual.widgets import Button, Digits, Header, Static, Switch
 
 from clerk_console.devices.spool import route
 from clerk_console.domain.documents import ticket_slip
@@ -24,6 +24,7 @@ from clerk_console.sync.client import (
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import TextModal
 
@@ -58,7 +59,7 @@ class KioskScreen(StaffScreen):
                 yield Digits("", id="slip-number")
                 yield Static("", id="slip-detail")
                 yield PrinterStatus(self.t, id="printer-status")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.load_lines()

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 
 CONNECT_WAIT_STEPS = 300
 """How long a login waits for a platform still connecting: 30 s in steps of 0.1 s."""
@@ -45,7 +46,7 @@ class LoginScreen(ConsoleScreen):
             prefill = "" if self.counter is None else str(self.counter)
             yield Input(prefill, placeholder=t("login.counter"), id="login-counter")
             yield Static(t("login.hint"), id="login-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()

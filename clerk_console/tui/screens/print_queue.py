@@ -13,11 +13,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from clerk_console.domain.documents import COLUMNS, Document, reprint
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import TextModal
 
@@ -54,7 +55,7 @@ class PrintQueueScreen(ConsoleScreen):
             with VerticalScroll(id="print-preview-box"):
                 yield Static("", id="print-preview")
         yield Static("", id="print-queue-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -12,12 +12,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from clerk_console.domain.queue import parse_ticket
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
+from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.prompts import TextModal
 
 
@@ -43,7 +44,7 @@ class SupervisorScreen(StaffScreen):
             yield Static("", id="sv-lines")
             yield DataTable(id="sv-counters", cursor_type="row", zebra_stripes=True)
             yield Static(self.t("supervisor.hint"), id="sv-message")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#sv-counters", DataTable)

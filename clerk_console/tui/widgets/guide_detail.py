@@ -190,9 +190,17 @@ class GuideDetail(VerticalScroll):
         return text
 
     def _form(self, catalog: Catalog, checklist: Checklist) -> Text:
-        fields = merged_form(catalog, checklist.items)
-        if not fields:
+        lines = merged_form(catalog, checklist.items)
+        asked = [line for line in lines if line.asked]
+        if not lines:
             return Text()
-        text = Text(self.t("detail.form", n=len(fields)) + "\n", style="bold")
-        text.append("、".join(f.label for f, _ in fields), style="dim")
+        text = Text(self.t("detail.form", n=len(asked)) + "\n", style="bold")
+        text.append("、".join(line.field.label for line in asked), style="dim")
+        for line in lines:
+            if not line.asked:
+                producer = "、".join(catalog.items[c].name for c in line.produced_by)
+                text.append(
+                    "\n  ↳ "
+                    + self.t("detail.produced_line", material=line.field.label, producer=producer)
+                )
         return text

@@ -1,0 +1,193 @@
+"""Step 1, the applicant (申请人): a person or an organisation, and the agent if someone
+acts for them. Each field on one line with its label, so the label of the field being typed
+in is always in sight."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from clerk_console.domain.intake import (
+    Agent,
+    Applicant,
+    ApplicantKind,
+    Intake,
+    Step,
+    applicant_answers,
+    applicant_problems,
+    normalised,
+)
+from clerk_console.tui.screens.intake.step import IntakeStep
+
+PERSON_FIELDS = ("name", "id_number", "mobile")
+ORGANISATION_FIELDS = ("name", "credit_code", "legal_representative", "contact", "mobile")
+APPLICANT_FIELDS = (
+    "name",
+    "id_number",
+    "credit_code",
+    "legal_representative",
+    "contact",
+    "mobile",
+)  # on screen in this order; each kind shows its own
+AGENT_FIELDS = ("agent_name", "agent_id_number", "agent_mobile")
+ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
+
+
+class ApplicantStep(IntakeStep):
+    """Who applies; Enter walks the applicant's fields and from the last goes on (the
+    agent's fields, rarely needed, are a Tab away)."""
+
+    STEP = Step.APPLICANT
+    BINDINGS = [Binding("ctrl+t", "toggle_kind", "key.toggle_kind")]
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with VerticalScroll(id="applicant-scroll"):
+            yield Static("", id="applicant-kind")
+            for name in APPLICANT_FIELDS:
+                with Horizontal(id=f"row-{name}", classes="field-row"):
+                    yield Label(t(f"field.{name}"), classes="field-label")
+                    yield Input(id=f"in-{name}", classes="intake-field")
+            yield Static(t("intake.agent_header"), id="agent-header")
+            for name in AGENT_FIELDS:
+                with Horizontal(id=f"row-{name}", classes="field-row"):
+                    yield Label(t(f"field.{name}"), classes="field-label")
+                    yield Input(id=f"in-{name}", classes="intake-field")
+
+    # --- showing ---------------------------------------------------------------------
+
+    def show(self) -> None:
+        self.refresh_from_draft()
+        first = next((f for f in self._fields(APPLICANT_FIELDS) if not f.value.strip()), None)
+        self.screen.set_focus(first or self.query_one("#in-name", Input))
+
+    def refresh_from_draft(self) -> None:
+        a, agent = self.intake.applicant, self.intake.agent or Agent()
+        values = {
+            "name": a.name,
+            "id_number": a.id_number,
+            "mobile": a.mobile,
+            "credit_code": a.credit_code,
+            "legal_representative": a.legal_representative,
+            "contact": a.contact,
+            "agent_name": agent.name,
+            "agent_id_number": agent.id_number,
+            "agent_mobile": agent.mobile,
+        }
+        for name, value in values.items():
+            field = self.query_one(f"#in-{name}", Input)
+            if field.value != value:
+                field.value = value
+        self._show_kind()
+
+    def _show_kind(self) -> None:
+        kind = self.intake.applicant.kind
+        self.query_one("#applicant-kind", Static).update(
+            Text(self.t(f"intake.kind_{kind.value}"), style="bold")
+        )
+        shown = PERSON_FIELDS if kind is ApplicantKind.PERSON else ORGANISATION_FIELDS
+        for name in APPLICANT_FIELDS:
+            self.query_one(f"#row-{name}").display = name in shown
+
+    def _fields(self, group: tuple[str, ...]) -> list[Input]:
+        kind = self.intake.applicant.kind
+        shown = PERSON_FIELDS if kind is ApplicantKind.PERSON else ORGANISATION_FIELDS
+        names = [n for n in group if n in shown or n in AGENT_FIELDS]
+        return [self.query_one(f"#in-{n}", Input) for n in names]
+
+    # --- the kind -------------------------------------------------------------------
+
+    def action_toggle_kind(self) -> None:
+        """Ctrl+T: a person or an organisation; what was typed in the common fields stays."""
+        self.keep()
+        kind = self.intake.applicant.kind
+        other = ApplicantKind.ORGANISATION if kind is ApplicantKind.PERSON else ApplicantKind.PERSON
+        intake = self.intake
+        self.change(
+            replace(intake, applicant=replace(intake.applicant, kind=other)),
+            "intake.applicant_kind",
+            kind=other.value,
+        )
+        self._show_kind()
+
+    # --- taking the values ----------------------------------------------------------------
+
+    def _typed(self) -> tuple[Applicant, Agent | None]:
+        def value(name: str) -> str:
+            return self.query_one(f"#in-{name}", Input).value.strip()
+
+        kind = self.intake.applicant.kind
+        shown = PERSON_FIELDS if kind is ApplicantKind.PERSON else ORGANISATION_FIELDS
+        applicant = Applicant(kind=kind, **{name: value(name) for name in shown})
+        agent_values = {name: value(name) for name in AGENT_FIELDS}
+        agent = (
+            Agent(
+                name=agent_values["agent_name"],
+                id_number=agent_values["agent_id_number"],
+                mobile=agent_values["agent_mobile"],
+            )
+            if any(agent_values.values())
+            else None
+        )
+        return applicant, agent
+
+    def _with(self, applicant: Applicant, agent: Agent | None) -> Intake:
+        """The draft with this applicant and agent, and the answers they give (whether an
+        agent acts is known here, not asked again)."""
+        intake = replace(self.intake, applicant=applicant, agent=agent)
+        return replace(intake, answers=applicant_answers(self.catalog, intake))
+
+    def keep(self) -> None:
+        applicant, agent = self._typed()
+        if (applicant, agent) != (self.intake.applicant, self.intake.agent):
+            self.change(self._with(applicant, agent), "intake.applicant", checked=False)
+
+    def ready_to_leave(self) -> bool:
+        applicant, agent = self._typed()
+        problems = applicant_problems(applicant, agent)
+        if problems:
+            self.keep()
+            lines = [
+                self.t(
+                    "intake.field_problem",
+                    field=self.t(f"field.{p.field.replace('.', '_')}"),
+                    problem=self.t(f"id_reason.{p.code}")
+                    if p.code in ID_REASONS
+                    else self.t("intake.required"),
+                )
+                for p in problems
+            ]
+            self.say("\n".join(lines), error=True)
+            first = problems[0].field.replace(".", "_")
+            self.screen.set_focus(self.query_one(f"#in-{first}", Input))
+            return False
+        fixed = self._with(normalised(applicant), agent)
+        if (fixed.applicant, fixed.agent, fixed.answers) != (
+            self.intake.applicant,
+            self.intake.agent,
+            self.intake.answers,
+        ):
+            self.change(fixed, "intake.applicant", kind=applicant.kind.value)
+        self.refresh_from_draft()
+        return True
+
+    @on(Input.Submitted, ".intake-field")
+    def _entered(self, event: Input.Submitted) -> None:
+        """Enter: on to the next field of its group; from the applicant's last field (or
+        the agent's), the next step."""
+        event.stop()
+        group = AGENT_FIELDS if (event.input.id or "")[3:] in AGENT_FIELDS else APPLICANT_FIELDS
+        fields = self._fields(group)
+        index = fields.index(event.input)
+        if index + 1 < len(fields):
+            # At once, not `focus()` (which waits its turn in the queue): a fast typist's
+            # next key is already on its way and belongs in the next field.
+            self.screen.set_focus(fields[index + 1])
+        else:
+            self.host.action_next_step()

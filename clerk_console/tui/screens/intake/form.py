@@ -1,0 +1,165 @@
+"""Step 4, the one form (一表申请): every field of the catalog composed once, each on one
+line with its label; those the application needs are shown, each once for all its items;
+a field an item of the application produces is shown as coming from that item, not asked.
+Enter goes to the next empty field, and from the last one on to the decision."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from clerk_console.domain.checklist import FormLine, merged_form
+from clerk_console.domain.intake import Step, form_value, form_value_problem, prefill
+from clerk_console.tui.screens.intake.step import IntakeStep
+
+ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
+
+
+class FormStep(IntakeStep):
+    """The merged form of the application as it stands."""
+
+    STEP = Step.FORM
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.t("intake.form_hint"), id="form-hint")
+        with VerticalScroll(id="form-scroll"):
+            for spec in self.catalog.form_fields.values():
+                with Horizontal(id=f"row-{spec.code}", classes="form-row"):
+                    yield Label(spec.label, classes="form-label")
+                    yield Input(id=f"form-{spec.code}", classes="form-field")
+                    yield Static("", id=f"note-{spec.code}", classes="form-note")
+
+    # --- showing -----------------------------------------------------------------------
+
+    def lines(self) -> list[FormLine]:
+        """The form's fields for the application as it now stands."""
+        checklist = self.host.checklist()
+        return merged_form(self.catalog, checklist.items) if checklist else []
+
+    def show(self) -> None:
+        self.refresh_from_draft()
+        self.call_after_refresh(self._to_next_empty, None)
+
+    def refresh_from_draft(self) -> None:
+        lines = {line.field.code: line for line in self.lines()}
+        for spec in self.catalog.form_fields.values():
+            row = self.query_one(f"#row-{spec.code}")
+            line = lines.get(spec.code)
+            row.display = line is not None
+            if line is None:
+                continue
+            field = self.query_one(f"#form-{spec.code}", Input)
+            label = self.query_one(f"#row-{spec.code} .form-label", Label)
+            note = self.query_one(f"#note-{spec.code}", Static)
+            mark = "*" if spec.required and line.asked else ""
+            label.update(f"{spec.label}{mark}")
+            if not line.asked:
+                producer = "、".join(self.catalog.items[c].name for c in line.produced_by)
+                field.display = False
+                note.update(Text(self.t("intake.form_produced", producer=producer), style="italic"))
+                continue
+            field.display = True
+            value = form_value(spec, self.intake)
+            if field.value != value:
+                field.value = value
+            note.update(self._note(line))
+
+    def _note(self, line: FormLine) -> Text:
+        """Which items use the field, and where a value not typed came from."""
+        users = "、".join(self.catalog.items[i].name for i in line.items)
+        note = Text(users, style="dim")
+        if line.field.code not in self.intake.form:
+            _value, source = prefill(line.field, self.intake)
+            if source:
+                note.append(" " + self.t("intake.form_from", source=self._source(source)), "cyan")
+        return note
+
+    def _source(self, source: str) -> str:
+        part = source.partition(".")[0]
+        if part in ("person", "organisation", "agent"):
+            return self.t(f"intake.source_{part}")
+        registry = self.catalog.registries.get(part)
+        return registry.name if registry else part
+
+    def _fields(self) -> list[Input]:
+        asked = [line.field.code for line in self.lines() if line.asked]
+        return [self.query_one(f"#form-{code}", Input) for code in asked]
+
+    def _to_next_empty(self, after: Input | None) -> bool:
+        """Focus the next field still empty (after `after`); False if there is none."""
+        fields = self._fields()
+        start = fields.index(after) + 1 if after in fields else 0
+        empty = next((f for f in fields[start:] if not f.value.strip()), None)
+        if empty is None:
+            if after is None and fields:
+                self.screen.set_focus(fields[0])
+            return False
+        self.screen.set_focus(empty)
+        return True
+
+    # --- typing ------------------------------------------------------------------------
+
+    @on(Input.Changed, ".form-field")
+    def _typed(self, event: Input.Changed) -> None:
+        """Kept in the draft as typed (saved when the field is left); a value equal to
+        the prefill is not a change."""
+        event.stop()
+        code = (event.input.id or "")[5:]
+        spec = self.catalog.form_fields.get(code)
+        if spec is None or event.value == form_value(spec, self.intake):
+            return
+        self.host.adopt(replace(self.intake, form={**self.intake.form, code: event.value}))
+
+    @on(Input.Submitted, ".form-field")
+    def _entered(self, event: Input.Submitted) -> None:
+        """Enter: on to the next empty field (filled ones need no key); then the decision."""
+        event.stop()
+        self.keep()
+        if not self._to_next_empty(event.input):
+            self.host.action_next_step()
+
+    def on_descendant_blur(self) -> None:
+        self.keep()
+
+    def keep(self) -> None:
+        saved = self.host.saved_form
+        if self.intake.form != saved:
+            changed = sorted(k for k in self.intake.form if self.intake.form[k] != saved.get(k))
+            self.change(self.intake, "intake.form", fields=changed)
+
+    def ready_to_leave(self) -> bool:
+        self.keep()
+        missing: list[str] = []
+        wrong: list[str] = []
+        first: Input | None = None
+        for line in self.lines():
+            if not line.asked:
+                continue
+            spec = line.field
+            field = self.query_one(f"#form-{spec.code}", Input)
+            value = field.value.strip()
+            reason = form_value_problem(spec.kind, value)
+            if spec.required and not value:
+                missing.append(spec.label)
+            elif reason:
+                why = self.t(
+                    f"id_reason.{reason}" if reason in ID_REASONS else f"form_reason.{reason}"
+                )
+                wrong.append(self.t("intake.field_problem", field=spec.label, problem=why))
+            else:
+                continue
+            first = first or field
+        lines = wrong + (
+            [self.t("intake.form_missing", fields="、".join(missing))] if missing else []
+        )
+        if lines:
+            self.say("\n".join(lines), error=True)
+            if first is not None:
+                self.screen.set_focus(first)
+            return False
+        return True

@@ -1,0 +1,60 @@
+"""What every step of the intake shares: it is composed once, shown again and again, and
+refreshed from the draft each time (never re-mounted), with its own keys."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.containers import Vertical
+
+from clerk_console.domain.catalog import Catalog
+from clerk_console.domain.intake import Intake, Step
+from clerk_console.tui.i18n import Messages, translate_bindings
+
+if TYPE_CHECKING:
+    from clerk_console.tui.screens.intake.screen import IntakeScreen
+
+
+class IntakeStep(Vertical):
+    """One step: its widgets, its keys (active while the focus is inside it), and how it
+    shows the draft. The screen holds the draft; a step changes it through `host.change`."""
+
+    STEP: ClassVar[Step]
+
+    def __init__(self, host: IntakeScreen) -> None:
+        super().__init__(id=f"step-{self.STEP.value}", classes="intake-step")
+        self.host = host
+        translate_bindings(self._bindings, host.t)
+
+    @property
+    def t(self) -> Messages:
+        return self.host.t
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.host.catalog
+
+    @property
+    def intake(self) -> Intake:
+        return self.host.intake
+
+    def change(self, intake: Intake, what: str, **detail: Any) -> None:
+        """The draft changed here: the screen keeps it and saves it."""
+        self.host.change(intake, what, **detail)
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.host.say(text, error)
+
+    def show(self) -> None:
+        """The step comes into view: show the draft as it is now and focus where work starts."""
+        self.refresh_from_draft()
+
+    def refresh_from_draft(self) -> None:
+        """Show the draft as it is now."""
+
+    def keep(self) -> None:
+        """The step goes out of view: keep in the draft whatever was typed, checked or not."""
+
+    def ready_to_leave(self) -> bool:
+        """F4: whether the step is complete enough to go on; if not, say what is wrong."""
+        return True

@@ -1,0 +1,91 @@
+"""Every key of a screen one key away: a footer that keeps the key-help key in sight at its
+right edge (Textual's footer does not wrap, so on 80 columns the last keys fall off), and
+the key-help panel it opens, listing every key the screen answers to at that moment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Static
+from textual.widgets._footer import FooterKey
+
+from clerk_console.tui.i18n import Messages, translate_bindings
+
+HELP_KEY = "f9"
+"""The key that opens the key-help panel, on every screen."""
+
+
+class ConsoleFooter(Footer):
+    """The keys of the moment; the key-help key docked at the right, never cut off."""
+
+    def compose(self) -> ComposeResult:
+        helper: FooterKey | None = None
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.key == HELP_KEY:
+                helper = widget
+                continue
+            yield widget
+        if helper is not None:
+            helper.add_class("-command-palette")  # Textual's style for a key docked right
+            yield helper
+
+
+def screen_keys(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
+    """(key as shown, what it does, whether it works now) for every key `screen` answers
+    to now: its focused widget's own, its step's, the screen's and the app's. The editing
+    keys of a text field (cursor moves, deletion) are left out: they are the field's."""
+    seen: set[str] = set()
+    rows: list[tuple[str, str, bool]] = []
+    for namespace, binding, enabled, _tooltip in screen.active_bindings.values():
+        if isinstance(namespace, Input) or binding.system or not binding.description:
+            continue
+        if binding.action in seen:
+            continue
+        seen.add(binding.action)
+        rows.append((screen.app.get_key_display(binding), binding.description, enabled))
+    return rows
+
+
+class KeyHelp(ModalScreen[None]):
+    """Every key of the screen below, with what it does; Esc or F9 closes it."""
+
+    BINDINGS = [Binding(f"escape,{HELP_KEY}", "close", "key.close_help")]
+
+    def __init__(self, t: Messages, title: str, keys: Iterable[tuple[str, str, bool]]) -> None:
+        super().__init__()
+        translate_bindings(self._bindings, t)
+        self.t, self.title_text, self.keys = t, title, list(keys)
+
+    def compose(self) -> ComposeResult:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column()
+        for key, what, enabled in self.keys:
+            style = "" if enabled else "dim"
+            table.add_row(Text(key, style=style or "bold"), Text(what, style=style))
+        with VerticalScroll(classes="modal-box", id="key-help"):
+            yield Static(self.title_text, classes="modal-title")
+            yield Static(table, id="key-help-table")
+            yield Static(self.t("keys.hint"), classes="modal-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def open_key_help(t: Messages, screen: Screen[Any], title: str) -> None:
+    """Show every key of `screen` as it is now (the focused field's step included)."""
+    screen.app.push_screen(KeyHelp(t, title, screen_keys(screen)))
+
+
+def focused_within(widget: Widget) -> bool:
+    """Whether the focus is inside `widget` (its keys are the ones in force)."""
+    focused = widget.screen.focused
+    return focused is not None and (focused is widget or widget in focused.ancestors)
