@@ -15,6 +15,7 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
+from clerk_console.tui.widgets.fields import FieldInput
 from clerk_console.tui.widgets.keys import ConsoleFooter
 
 CONNECT_WAIT_STEPS = 300
@@ -27,9 +28,6 @@ class LoginScreen(ConsoleScreen):
     BINDINGS = [
         Binding("f1", "guide", "key.guide"),
         Binding("escape", "back", "key.back_guide"),
-        # A priority binding runs as the key is dispatched, so the focus moves on before the
-        # next keystroke arrives: a fast typist's PIN never lands in the user-name field.
-        Binding("enter", "submit", show=False, priority=True),
     ]
 
     def __init__(self, t: Messages, counter: int | None) -> None:
@@ -41,10 +39,17 @@ class LoginScreen(ConsoleScreen):
         yield Header(show_clock=False)
         with Vertical(id="login-box"):
             yield Static(t("login.title"), id="login-title")
-            yield Input(placeholder=t("login.username"), id="username")
-            yield Input(placeholder=t("login.pin"), password=True, id="pin", max_length=6)
+            # Each field acts on its own Enter, in order with the keys typed before it, so a
+            # fast typist's PIN is whole and never lands in the user-name field.
+            enter = self._entered
+            yield FieldInput(placeholder=t("login.username"), id="username", on_enter=enter)
+            yield FieldInput(
+                placeholder=t("login.pin"), password=True, id="pin", max_length=6, on_enter=enter
+            )
             prefill = "" if self.counter is None else str(self.counter)
-            yield Input(prefill, placeholder=t("login.counter"), id="login-counter")
+            yield FieldInput(
+                prefill, placeholder=t("login.counter"), id="login-counter", on_enter=enter
+            )
             yield Static(t("login.hint"), id="login-message")
         yield ConsoleFooter()
 
@@ -59,6 +64,9 @@ class LoginScreen(ConsoleScreen):
 
     def _say(self, text: str) -> None:
         self.query_one("#login-message", Static).update(text)
+
+    def _entered(self, _field: FieldInput) -> None:
+        self.action_submit()
 
     def action_submit(self) -> None:
         """Enter: on to the next field, or log in from the last one."""

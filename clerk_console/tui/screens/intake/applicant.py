@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -24,6 +23,7 @@ from clerk_console.domain.intake import (
     normalised,
 )
 from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.widgets.fields import FieldInput
 
 PERSON_FIELDS = ("name", "id_number", "mobile")
 ORGANISATION_FIELDS = ("name", "credit_code", "legal_representative", "contact", "mobile")
@@ -53,12 +53,12 @@ class ApplicantStep(IntakeStep):
             for name in APPLICANT_FIELDS:
                 with Horizontal(id=f"row-{name}", classes="field-row"):
                     yield Label(t(f"field.{name}"), classes="field-label")
-                    yield Input(id=f"in-{name}", classes="intake-field")
+                    yield FieldInput(id=f"in-{name}", classes="intake-field", on_enter=self.entered)
             yield Static(t("intake.agent_header"), id="agent-header")
             for name in AGENT_FIELDS:
                 with Horizontal(id=f"row-{name}", classes="field-row"):
                     yield Label(t(f"field.{name}"), classes="field-label")
-                    yield Input(id=f"in-{name}", classes="intake-field")
+                    yield FieldInput(id=f"in-{name}", classes="intake-field", on_enter=self.entered)
 
     # --- showing ---------------------------------------------------------------------
 
@@ -177,17 +177,14 @@ class ApplicantStep(IntakeStep):
         self.refresh_from_draft()
         return True
 
-    @on(Input.Submitted, ".intake-field")
-    def _entered(self, event: Input.Submitted) -> None:
-        """Enter: on to the next field of its group; from the applicant's last field (or
-        the agent's), the next step."""
-        event.stop()
-        group = AGENT_FIELDS if (event.input.id or "")[3:] in AGENT_FIELDS else APPLICANT_FIELDS
+    def entered(self, field: Input) -> None:
+        """Enter in `field`: on to the next field of its group; from the applicant's last
+        field (or the agent's), the next step. Called as the key is handled (the
+        field's own, in order), so a fast typist's next keys land in the next field."""
+        group = AGENT_FIELDS if (field.id or "")[3:] in AGENT_FIELDS else APPLICANT_FIELDS
         fields = self._fields(group)
-        index = fields.index(event.input)
+        index = fields.index(field)
         if index + 1 < len(fields):
-            # At once, not `focus()` (which waits its turn in the queue): a fast typist's
-            # next key is already on its way and belongs in the next field.
             self.screen.set_focus(fields[index + 1])
         else:
             self.host.action_next_step()

@@ -139,7 +139,11 @@ class ChecklistStep(IntakeStep):
         done = self.t(
             "intake.completeness", done=assessment.complete_count, total=len(assessment.entries)
         )
-        still = self.t("intake.still_missing", materials="、".join(blocking)) if blocking else ""
+        # A few names and a count: the table above shows them all, and rows are scarce.
+        named = "、".join(blocking[:3])
+        if len(blocking) > 3:
+            named = self.t("intake.and_more", names=named, n=len(blocking))
+        still = self.t("intake.still_missing", materials=named) if blocking else ""
         self.query_one("#intake-completeness", Static).update(
             Text(f"{done}  {still}", style="bold red" if blocking else "bold green")
         )

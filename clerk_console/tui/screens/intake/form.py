@@ -10,12 +10,14 @@ from dataclasses import replace
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from clerk_console.domain.checklist import FormLine, merged_form
 from clerk_console.domain.intake import Step, form_value, form_value_problem, prefill
 from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.widgets.fields import FieldInput
 
 ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
 
@@ -24,6 +26,10 @@ class FormStep(IntakeStep):
     """The merged form of the application as it stands."""
 
     STEP = Step.FORM
+    BINDINGS = [
+        Binding("down", "field(1)", "key.next_field", show=False),
+        Binding("up", "field(-1)", "key.previous_field", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Static(self.t("intake.form_hint"), id="form-hint")
@@ -31,7 +37,9 @@ class FormStep(IntakeStep):
             for spec in self.catalog.form_fields.values():
                 with Horizontal(id=f"row-{spec.code}", classes="form-row"):
                     yield Label(spec.label, classes="form-label")
-                    yield Input(id=f"form-{spec.code}", classes="form-field")
+                    yield FieldInput(
+                        id=f"form-{spec.code}", classes="form-field", on_enter=self.entered
+                    )
                     yield Static("", id=f"note-{spec.code}", classes="form-note")
 
     # --- showing -----------------------------------------------------------------------
@@ -70,13 +78,13 @@ class FormStep(IntakeStep):
             note.update(self._note(line))
 
     def _note(self, line: FormLine) -> Text:
-        """Which items use the field, and where a value not typed came from."""
-        users = "、".join(self.catalog.items[i].name for i in line.items)
-        note = Text(users, style="dim")
+        """Where a value not typed came from, and which items use the field."""
+        note = Text()
         if line.field.code not in self.intake.form:
             _value, source = prefill(line.field, self.intake)
             if source:
-                note.append(" " + self.t("intake.form_from", source=self._source(source)), "cyan")
+                note.append(self.t("intake.form_from", source=self._source(source)) + " ", "cyan")
+        note.append("、".join(self.catalog.items[i].name for i in line.items), "dim")
         return note
 
     def _source(self, source: str) -> str:
@@ -86,21 +94,36 @@ class FormStep(IntakeStep):
         registry = self.catalog.registries.get(part)
         return registry.name if registry else part
 
-    def _fields(self) -> list[Input]:
-        asked = [line.field.code for line in self.lines() if line.asked]
+    def _fields(self, required_only: bool = False) -> list[Input]:
+        asked = [
+            line.field.code
+            for line in self.lines()
+            if line.asked and (line.field.required or not required_only)
+        ]
         return [self.query_one(f"#form-{code}", Input) for code in asked]
 
     def _to_next_empty(self, after: Input | None) -> bool:
-        """Focus the next field still empty (after `after`); False if there is none."""
+        """Focus the next required field still empty (after `after`); False if there is
+        none. Optional fields are a Tab or ↓ away."""
         fields = self._fields()
+        required = self._fields(required_only=True)
         start = fields.index(after) + 1 if after in fields else 0
-        empty = next((f for f in fields[start:] if not f.value.strip()), None)
+        empty = next((f for f in fields[start:] if f in required and not f.value.strip()), None)
         if empty is None:
             if after is None and fields:
                 self.screen.set_focus(fields[0])
             return False
         self.screen.set_focus(empty)
         return True
+
+    def action_field(self, step: int) -> None:
+        """↑/↓: the field above or below, empty or not."""
+        fields = self._fields()
+        focused = self.screen.focused
+        if focused in fields:
+            index = fields.index(focused) + step  # type: ignore[arg-type]
+            if 0 <= index < len(fields):
+                self.screen.set_focus(fields[index])
 
     # --- typing ------------------------------------------------------------------------
 
@@ -115,12 +138,11 @@ class FormStep(IntakeStep):
             return
         self.host.adopt(replace(self.intake, form={**self.intake.form, code: event.value}))
 
-    @on(Input.Submitted, ".form-field")
-    def _entered(self, event: Input.Submitted) -> None:
-        """Enter: on to the next empty field (filled ones need no key); then the decision."""
-        event.stop()
+    def entered(self, field: Input) -> None:
+        """Enter in `field`: on to the next empty field (filled ones need no key); from the
+        last, the decision. Called by the field, in order with the keys typed before."""
         self.keep()
-        if not self._to_next_empty(event.input):
+        if not self._to_next_empty(field):
             self.host.action_next_step()
 
     def on_descendant_blur(self) -> None:

@@ -3,8 +3,9 @@
 Each step is a widget composed once (`applicant`, `selection`, `checklist`, `form`,
 `decision`) that shows the draft whenever it comes into view and owns its keys; the screen
 keeps the draft, saves every change to the local store in order and off the screen's thread
-(so a draft survives a crash), and takes the keys that hold everywhere: F3/F4 and Alt+1–5
-to move, Ctrl+R to reveal the applicant's numbers, F8 to give up, Esc back to the counter.
+(so a draft survives a crash), and takes the keys that hold everywhere: F3/F4, or F2 and a
+step's number, to move; Ctrl+R to reveal the applicant's numbers; F8 to give up; Esc back
+to the counter.
 Any step can be visited any number of times, in any order, with nothing lost.
 """
 
@@ -59,6 +60,8 @@ class IntakeScreen(ConsoleScreen):
     BINDINGS = [
         Binding("f4", "next_step", "key.next_step"),
         Binding("f3", "previous_step", "key.previous_step"),
+        Binding("f2", "choose_step", "key.choose_step"),
+        # Where the terminal sends them: Alt+1–5 straight to a step (F2 then 1–5 anywhere).
         *(
             Binding(f"alt+{n}", f"jump({n})", f"key.jump_{step.value}", show=False)
             for n, step in enumerate(STEPS, start=1)
@@ -237,7 +240,9 @@ class IntakeScreen(ConsoleScreen):
         marks = []
         for i, step in enumerate(STEPS, start=1):
             label = f"{i} {t(f'intake.step_{step.value}')}"
-            marks.append(f"[b reverse] {label} [/]" if step is self.step else f" {label} ")
+            # A click on a step goes there, as F2 and its number do.
+            style = "b reverse " if step is self.step else ""
+            marks.append(f"[{style}@click=screen.jump({i})] {label} [/]")
         bar = " › ".join(marks)
         if self.intake.continues:
             bar += "  " + t("intake.continues_mark", number=self.intake.continues)
@@ -248,7 +253,7 @@ class IntakeScreen(ConsoleScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("previous_step", "next_step", "jump"):
+        if action in ("previous_step", "next_step", "jump", "choose_step"):
             if self.decision is not None:
                 return False
             if action == "previous_step":
@@ -271,10 +276,22 @@ class IntakeScreen(ConsoleScreen):
         self.go(STEPS[STEPS.index(self.step) + 1])
 
     def action_jump(self, number: int) -> None:
-        """Alt+1–5: straight to a step; nothing is checked on the way (the decision says
-        what is still wanting)."""
+        """Straight to a step (F2 then 1–5, Alt+1–5, or a click on the steps bar); nothing
+        is checked on the way: the decision says what is still wanting."""
         if 1 <= number <= len(STEPS) and self.decision is None:
             self.go(STEPS[number - 1])
+
+    def action_choose_step(self) -> None:
+        """F2: pick the step to go to, by its number."""
+        if self.decision is not None:
+            return
+        choices = [(str(i), self.t(f"intake.step_{s.value}")) for i, s in enumerate(STEPS, 1)]
+
+        def chosen(number: str | None) -> None:
+            if number:
+                self.action_jump(int(number))
+
+        self.app.push_screen(ChoiceModal(self.t, self.t("intake.choose_step"), choices), chosen)
 
     def decided(self, decision: Decision) -> None:
         """The intake is closed with `decision`: the steps no longer change it."""

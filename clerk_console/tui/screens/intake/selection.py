@@ -18,6 +18,7 @@ from clerk_console.domain.checklist import Checklist, Selection
 from clerk_console.domain.intake import Step, applicant_answers
 from clerk_console.domain.search import HitKind
 from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.widgets.fields import FieldInput
 
 GO_ON = "__go_on__"
 """The last line of the questions once all are answered: Enter there goes on."""
@@ -30,10 +31,15 @@ class SelectionStep(IntakeStep):
     BINDINGS = [
         *(Binding(str(n), f"answer({n})", show=False) for n in range(1, 10)),
         Binding("slash", "search", "key.search_again", key_display="/"),
+        Binding("down", "to_results", show=False),
     ]
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self.t("intake.search_placeholder"), id="intake-query")
+        yield FieldInput(
+            placeholder=self.t("intake.search_placeholder"),
+            id="intake-query",
+            on_enter=self.query_entered,
+        )
         yield OptionList(id="intake-results")
         yield Static("", id="intake-question")
         yield OptionList(id="intake-questions")
@@ -60,7 +66,16 @@ class SelectionStep(IntakeStep):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer":
             return self.host.checklist() is not None
+        if action == "to_results":
+            return self.screen.focused is self.query_one("#intake-query")
         return True
+
+    def action_to_results(self) -> None:
+        """↓ in the search: into the hits, to pick one with ↑↓ and Enter."""
+        results = self.query_one("#intake-results", OptionList)
+        if results.option_count:
+            results.display = True
+            self.screen.set_focus(results)
 
     # --- searching ------------------------------------------------------------------------
 
@@ -94,12 +109,10 @@ class SelectionStep(IntakeStep):
             results.highlighted = 0
         results.display = True
 
-    @on(Input.Submitted, "#intake-query")
-    def _query_entered(self, event: Input.Submitted) -> None:
-        event.stop()
-        # Searched again with what the field holds now: a fast typist's Enter can arrive
-        # before the last keystroke's search has run.
-        self._search(event.value)
+    def query_entered(self, query: FieldInput) -> None:
+        """Enter in the search: take the highlighted hit. Searched again with what the
+        field holds now: a fast typist's Enter can come before the last key's search ran."""
+        self._search(query.value)
         results = self.query_one("#intake-results", OptionList)
         if results.option_count:
             self._select(results.get_option_at_index(results.highlighted or 0).id or "")

@@ -1,0 +1,58 @@
+"""A text field for fast typists: Enter acts in order with the keys typed before it, and
+keys that arrive after Enter moved the focus on go where the focus is now.
+
+Why: Textual hands each key to the focused widget's own queue. A clerk (or tmux, or a
+barcode scanner) typing `张三⏎5105…⏎139…⏎` sends the next field's keys before the field
+has handled its Enter, so they used to land in the field just left, and an Enter handled by
+a binding read the field before its last keys were in. Here the field handles its Enter
+itself, in its own queue (every key before it already in), and passes on any key that was
+queued for it after the focus moved away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.widgets import Input
+
+
+class FieldInput(Input):
+    """An input whose Enter calls `on_enter(self)` at once, in order."""
+
+    def __init__(
+        self,
+        value: str | None = None,
+        placeholder: str = "",
+        *,
+        on_enter: Callable[[FieldInput], None] | None = None,
+        password: bool = False,
+        max_length: int = 0,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(
+            value,
+            placeholder,
+            password=password,
+            max_length=max_length,
+            id=id,
+            classes=classes,
+        )
+        self.on_enter = on_enter
+
+    async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if focused is not self:
+            # Typed for this field, but Enter has since moved the focus on: it belongs
+            # where the focus is now.
+            event.stop()
+            event.prevent_default()
+            (focused or self.screen)._forward_event(events.Key(event.key, event.character))
+            return
+        if event.key == "enter" and self.on_enter is not None:
+            event.stop()
+            event.prevent_default()
+            self.on_enter(self)
+            return
+        await super()._on_key(event)
