@@ -121,7 +121,7 @@ class FormStep(IntakeStep):
         fields = self._fields()
         focused = self.screen.focused
         if focused in fields:
-            index = fields.index(focused) + step  # type: ignore[arg-type]
+            index = fields.index(focused) + step
             if 0 <= index < len(fields):
                 self.screen.set_focus(fields[index])
 
