@@ -603,6 +603,24 @@ class LocalStore:
                 }
             )
 
+    def ticket_decision(self, ticket: str, counter: int, since: datetime) -> str | None:
+        """How the latest intake of `ticket` at `counter` ended (accepted, deferred,
+        supplement, rejected), if one was decided since `since` (the ticket's issue: ticket
+        numbers start again every day); None when there was none."""
+        decided = ("accepted", "deferred", "supplement", "rejected")
+        with self.session() as s:
+            query = (
+                select(CaseRecord.status)
+                .where(
+                    CaseRecord.ticket == ticket,
+                    CaseRecord.counter == counter,
+                    col(CaseRecord.status).in_(decided),
+                    CaseRecord.updated_at >= since.astimezone(UTC),
+                )
+                .order_by(col(CaseRecord.updated_at).desc())
+            )
+            return s.exec(query).first()
+
     def open_drafts(self, counter: int) -> list[str]:
         """Keys of this counter's unfinished intakes, most recently changed first."""
         with self.session() as s:

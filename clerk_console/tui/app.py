@@ -40,7 +40,7 @@ class ClerkConsoleApp(App[None]):
 
     CSS_PATH = "console.tcss"
     ENABLE_COMMAND_PALETTE = False
-    BINDINGS = [Binding("ctrl+q", "quit", "key.quit", priority=True)]
+    BINDINGS = [Binding("ctrl+q", "quit", "key.quit", priority=True, show=False)]
 
     catalog: var[LoadedCatalog | None] = var(None)
     """The catalog in use, once loaded."""
@@ -93,6 +93,12 @@ class ClerkConsoleApp(App[None]):
             focused.value = focused.value[: -len(text)]  # it was typed there on its way
         self.screen.post_message(Scanned(code))
         return True
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as the footer and the key help show them: F-keys in capitals (F9)."""
+        from clerk_console.tui.widgets.keys import key_label
+
+        return key_label(super().get_key_display(binding))
 
     def get_default_screen(self) -> Screen[Any]:
         """The first screen (so it is what the first frame shows): the staff login at this

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -33,6 +34,15 @@ async def log_in(pilot: Pilot[None], user: str, pin: str) -> None:
     await type_login(pilot, user, pin)  # counter 5 is prefilled
 
 
+async def finished(number: str, platform: Callable[[], PlatformClient]) -> dict[str, Any]:
+    """The ticket as the platform holds it."""
+    checker = platform()
+    await checker.login("super01", "222222")
+    ticket = await checker._request("GET", f"/tickets/{number}")
+    await checker.aclose()
+    return dict(ticket)
+
+
 def text_of(pilot: Pilot[None], widget_id: str) -> str:
     return plain(pilot.app.screen.query_one(widget_id, Static))
 
@@ -59,13 +69,14 @@ async def test_call_and_finish_from_the_keyboard(
         await settle(pilot)
         await pilot.press("1")  # 受理
         await settle(pilot)
-        assert screen.ticket.status == "finished" and screen.ticket.outcome == "accepted"
-        assert "B001 已办结" in text_of(pilot, "#last-action")
+        assert screen.ticket is None or screen.ticket.status == "finished"
+        assert "B001 已办结（受理）" in text_of(pilot, "#last-action")
         assert "暂无在办的号" in text_of(pilot, "#current")
+        assert (await finished("B001", platform))["outcome"] == "accepted"
 
         await pilot.press("n", "n")  # a double press calls one ticket, not two
         await settle(pilot)
-        assert screen.ticket.number == "B002"
+        assert screen.ticket is not None and screen.ticket.number == "B002"
         await pilot.press("x")  # no-show
         await settle(pilot)
         await pilot.press("n")
@@ -191,3 +202,70 @@ async def test_finish_and_call_next_in_one_key(
     assert counter["ticket"]["number"] == "B002" and counter["ticket"]["status"] == "called"
     assert next(line for line in hall["lines"] if line["prefix"] == "B")["served"] == 1
     await checker.aclose()
+
+
+async def test_the_ticket_at_hand_comes_back_after_a_logout_and_a_restart(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    await kiosk_issues(platform, "B", 2)
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        await pilot.press("n")
+        await settle(pilot)
+        assert "B001" in text_of(pilot, "#current")
+        await pilot.press("ctrl+o")  # logged out with B001 still at hand
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        await log_in(pilot, "clerk01", "111111")
+        assert "B001" in text_of(pilot, "#current")  # as the platform holds it
+    # The console stops (or crashes) and starts again: the ticket is still at hand.
+    again = make_app(settings, platform=platform)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        screen = again.screen
+        assert isinstance(screen, CounterScreen)
+        assert "B001" in text_of(pilot, "#current") and "暂无在办的号" not in text_of(
+            pilot, "#current"
+        )
+        assert screen.ticket is not None and screen.ticket.number == "B001"
+        await pilot.press("N")  # finish it and call the next: it can, the ticket is known
+        await settle(pilot)
+        await pilot.press("6")  # 其他 (no intake of B001 was decided: the outcome is asked)
+        await settle(pilot)
+        assert "B001 已办结（其他）。已叫号 B002" in text_of(pilot, "#last-action")
+        assert "B002" in text_of(pilot, "#current")
+
+
+async def test_finishing_after_a_decision_takes_its_outcome(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    await kiosk_issues(platform, "B", 1)
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        await pilot.press("n", "i")
+        await settle(pilot)
+        for value in ("张三", "11010519491231002X", "13812345678"):
+            await pilot.press(*value, "enter")
+        await settle(pilot)
+        # Not our authority: refused straight away, nothing chosen, no form filled.
+        await pilot.press("f2", "5")
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("enter")  # the first legal reason
+        await settle(pilot)
+        await pilot.press("enter")  # no further words
+        await settle(pilot)
+        intake = app.screen
+        decided = plain(intake.query_one("#decision-result", Static))
+        assert "已决定不予受理" in decided and "f 办结 B001" in decided
+        await pilot.press("escape", "f")
+        await settle(pilot)
+        assert isinstance(app.screen, CounterScreen)  # no outcome asked: the decision's
+        assert "B001 已办结（不予受理）" in text_of(pilot, "#last-action")
+    assert (await finished("B001", platform))["outcome"] == "rejected"

@@ -36,5 +36,4 @@ class ConsoleScreen(Screen[None]):
 
     def action_keys(self) -> None:
         """F9: every key of this screen as it stands, with what it does."""
-        title = self.t("keys.title", screen=self.title or self.app.title)
-        open_key_help(self.t, self, title)
+        open_key_help(self.t, self, self.t("keys.title"))

@@ -27,6 +27,13 @@ from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
 OUTCOMES = ("accepted", "supplement", "rejected", "consulted", "delivered", "other")
+OUTCOME_OF_DECISION = {
+    "accepted": "accepted",
+    "deferred": "accepted",
+    "supplement": "supplement",
+    "rejected": "rejected",
+}
+"""A ticket's outcome when an intake of it was decided: the decision implies it."""
 
 
 ACTIVE = ("called", "serving")
@@ -35,22 +42,24 @@ ACTIVE = ("called", "serving")
 class CounterScreen(StaffScreen):
     """One counter: call, serve and finish tickets."""
 
+    # The footer shows the keys of every hour; F9 lists them all (Textual's footer does not
+    # wrap, and 80 columns hold about seven).
     BINDINGS = [
         Binding("n", "act('call-next')", "key.call_next"),
-        Binding("r", "act('recall')", "key.recall"),
-        Binding("a", "act('serve')", "key.serve"),
         Binding("f", "finish", "key.finish"),
         Binding("N", "finish(True)", "key.finish_next"),
-        Binding("x", "act('no-show')", "key.no_show"),
-        Binding("b", "act('requeue')", "key.requeue"),
-        Binding("p", "act('park')", "key.park"),
-        Binding("t", "transfer", "key.transfer"),
-        Binding("c", "call_number", "key.call_number"),
-        Binding("w", "walk_in", "key.walk_in"),
         Binding("i", "intake", "key.intake"),
         Binding("s", "cases", "key.cases"),
-        Binding("space", "toggle_pause", "key.pause"),
-        Binding("ctrl+o", "logout", "key.logout"),
+        Binding("r", "act('recall')", "key.recall"),
+        Binding("x", "act('no-show')", "key.no_show", show=False),
+        Binding("a", "act('serve')", "key.serve", show=False),
+        Binding("b", "act('requeue')", "key.requeue", show=False),
+        Binding("p", "act('park')", "key.park", show=False),
+        Binding("t", "transfer", "key.transfer", show=False),
+        Binding("c", "call_number", "key.call_number", show=False),
+        Binding("w", "walk_in", "key.walk_in", show=False),
+        Binding("space", "toggle_pause", "key.pause", show=False),
+        Binding("ctrl+o", "logout", "key.logout", show=False),
     ]
 
     def __init__(self, t: Messages, counter: int) -> None:
@@ -119,6 +128,19 @@ class CounterScreen(StaffScreen):
 
     # --- following the hall -----------------------------------------------------------
 
+    def _take_counter(self, queue: dict[str, Any]) -> None:
+        """This counter as the platform holds it: the ticket at hand (after a logout, a
+        restart or a crash it is still here) and whether it is paused. Not while a request
+        of this screen is on its way: its answer is newer."""
+        mine = next((c for c in queue["counters"] if c["number"] == self.counter), None)
+        if mine is None or self.busy:
+            return
+        at_hand = Ticket.of(mine["ticket"]) if mine.get("ticket") else None
+        paused = mine.get("status") == "paused"
+        if (at_hand, paused) != (self.ticket, self.paused):
+            self.ticket, self.paused = at_hand, paused
+            self._show_ticket()
+
     @work(exclusive=True, group="feed")
     async def follow_feed(self) -> None:
         """Refresh the lines whenever the platform reports a change (long-poll)."""
@@ -126,6 +148,7 @@ class CounterScreen(StaffScreen):
         while True:
             try:
                 queue = await self.client.queue()
+                self._take_counter(queue)
                 self._show_lines(queue)
                 cursor = max(cursor, int(queue.get("cursor", 0)))
                 while True:
@@ -149,6 +172,7 @@ class CounterScreen(StaffScreen):
 
     @work(group="action")
     async def send_action(self, action: str, body: dict[str, Any] | None) -> None:
+        before = self.ticket
         try:
             ticket = await self.client.counter_action(self.counter, action, body)
         except PlatformRefused as exc:
@@ -161,14 +185,35 @@ class CounterScreen(StaffScreen):
         else:
             self.ticket = ticket
             self._show_ticket()
-            self._say(self.t(f"done.{action.replace('-', '_')}", number=ticket.number))
+            outcome = (body or {}).get("outcome") or (body or {}).get("finish")
+            if outcome and before is not None:
+                said = self.t(
+                    "done.finished_as",
+                    number=before.number,
+                    outcome=self.t(f"outcome.{outcome}"),
+                )
+                if action == "call-next":
+                    said += self.t("done.call_next", number=ticket.number)
+            else:
+                said = self.t(f"done.{action.replace('-', '_')}", number=ticket.number)
+            self._say(said)
         finally:
             self.busy = False
 
     def action_finish(self, then_next: bool = False) -> None:
         """Finish with an outcome; with `then_next`, call the next ticket in the same
-        request (if nothing is waiting, the ticket stays at hand: nothing changes)."""
-        choices = [(o, self.t(f"outcome.{o}")) for o in OUTCOMES]
+        request (if nothing is waiting, the ticket stays at hand: nothing changes). After
+        an intake of this ticket was decided, its outcome is the decision's, not asked."""
+        self.finish(then_next)
+
+    @work(group="finish", exclusive=True)
+    async def finish(self, then_next: bool) -> None:
+        store, ticket = self.console.store, self.ticket
+        decided = None
+        if store is not None and ticket is not None and ticket.status in ACTIVE:
+            decided = await asyncio.to_thread(
+                store.ticket_decision, ticket.number, self.counter, ticket.issued_at
+            )
 
         def chosen(outcome: str | None) -> None:
             if outcome and then_next:
@@ -176,6 +221,10 @@ class CounterScreen(StaffScreen):
             elif outcome:
                 self.action_act("finish", {"outcome": outcome})
 
+        if decided is not None:
+            chosen(OUTCOME_OF_DECISION[decided])
+            return
+        choices = [(o, self.t(f"outcome.{o}")) for o in OUTCOMES]
         self.app.push_screen(ChoiceModal(self.t, self.t("counter.ask_outcome"), choices), chosen)
 
     def action_transfer(self) -> None:

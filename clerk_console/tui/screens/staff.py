@@ -24,9 +24,11 @@ class StaffScreen(ConsoleScreen):
 
     # The service guide is one key away on every screen (F1 again closes it).
     # The print queue too: a printer's fault shows on every staff screen, and is fixed there.
+    # Both are listed by F9 and named where they matter (the printer's warning says F6), so
+    # the footer keeps its room for each screen's own keys.
     BINDINGS = [
-        Binding("f1", "guide", "key.guide"),
-        Binding("f6", "print_queue", "key.print_queue"),
+        Binding("f1", "guide", "key.guide", show=False),
+        Binding("f6", "print_queue", "key.print_queue", show=False),
     ]
 
     MESSAGE_ID = "#last-action"

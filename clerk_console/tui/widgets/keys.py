@@ -4,6 +4,7 @@ the key-help panel it opens, listing every key the screen answers to at that mom
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,19 +39,45 @@ class ConsoleFooter(Footer):
             yield helper
 
 
+def _ours(nodes: Iterable[object]) -> set[tuple[str, str]]:
+    """(key, action) of the bindings the console's own classes declare on `nodes`: Textual's
+    built-in ones (Tab, copy) speak English and are not the clerk's work."""
+    declared: set[tuple[str, str]] = set()
+    for node in nodes:
+        for cls in type(node).__mro__:
+            if not cls.__module__.startswith("clerk_console."):
+                continue
+            for binding in cls.__dict__.get("BINDINGS", ()):
+                if isinstance(binding, Binding):
+                    for key in binding.key.split(","):
+                        declared.add((key.strip(), binding.action))
+    return declared
+
+
+def key_label(display: str) -> str:
+    """A key as the footer and the key help show it: F-keys in capitals."""
+    return display.upper() if re.fullmatch(r"f\d+", display) else display
+
+
 def screen_keys(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
     """(key as shown, what it does, whether it works now) for every key `screen` answers
-    to now: its focused widget's own, its step's, the screen's and the app's. The editing
-    keys of a text field (cursor moves, deletion) are left out: they are the field's."""
+    to now: its focused widget's step's, the screen's and the app's. A text field's editing
+    keys and Textual's own (Tab, copy) are left out."""
+    focused = screen.focused
+    chain: list[object] = [screen, screen.app]
+    if focused is not None:
+        chain += list(focused.ancestors_with_self)
+    ours = _ours(chain)
     seen: set[str] = set()
     rows: list[tuple[str, str, bool]] = []
-    for namespace, binding, enabled, _tooltip in screen.active_bindings.values():
+    for key, (namespace, binding, enabled, _tooltip) in screen.active_bindings.items():
         if isinstance(namespace, Input) or binding.system or not binding.description:
             continue
-        if binding.action in seen:
+        if (key, binding.action) not in ours or binding.action in seen:
             continue
         seen.add(binding.action)
-        rows.append((screen.app.get_key_display(binding), binding.description, enabled))
+        label = key_label(screen.app.get_key_display(binding))
+        rows.append((label, binding.description, enabled))
     return rows
 
 
