@@ -504,8 +504,10 @@ def create_app(
         idempotency_key: str | None = Header(None, max_length=100),
     ) -> dict[str, Any]:
         """A case from a counter (accepted, deferred, supplement notice, rejected). Send it
-        with an `Idempotency-Key`: the same key again answers the stored case (200) and
-        stores nothing new; the same key with another case is refused (409)."""
+        with an `Idempotency-Key`: the same key and case again answers the stored case (200)
+        and stores nothing new; the same key with another case is refused (409). A case that
+        ended in a supplement notice is taken up again (at any counter) by sending it anew
+        with `data.continues` set to its number and a new key: 200, its trail keeps both."""
         auth.require(who, *COUNTER_ROLES)
         if not idempotency_key or len(idempotency_key) < 8:
             raise bad_request("idempotency_key_required", "send an Idempotency-Key (8+ chars)")
@@ -513,12 +515,12 @@ def create_app(
         office = back_office() if body.status in handoffs.ACCEPTED else None
         with tx() as s:
             stamp = clock()
-            row, new = cases.receive_case(
+            row, received = cases.receive_case(
                 s, idempotency_key, body.number.upper(), body.status, body.data, who, stamp
             )
-            if not new:
+            if received is not cases.Received.STORED:
                 response.status_code = 200
-            elif office is not None:
+            if received is not cases.Received.REPLAYED and office is not None:
                 handoffs.open_handoffs(s, row, office, stamp)
                 tasks.add_task(send_pending, engine, sender, stamp)
             return cases.case_view(row)

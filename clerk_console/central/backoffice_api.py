@@ -260,6 +260,13 @@ def back_office_routes(
                 {"code": code, "name": office().catalog.items[code].name, "decided": bool(r)}
                 for code, r in (data.get("instant") or {}).items()
             ],
+            # The one-time supplement notice, while the case waits for the applicant.
+            "supplement": [
+                {"material": line.get("material", ""), "shortfalls": line.get("shortfalls", [])}
+                for line in (data.get("decision") or {}).get("supplement") or []
+            ]
+            if case.status == "supplement"
+            else [],
         }
 
     @router.get("/cases")

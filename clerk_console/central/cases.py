@@ -8,14 +8,17 @@ was; the same key with different content is refused, so a bug cannot overwrite a
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from clerk_console.central.errors import bad_request, conflict, not_found
-from clerk_console.central.models import CaseRow
+from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
+from clerk_console.central.handoffs import record_event
+from clerk_console.central.models import CaseRow, CaseSubmission
 from clerk_console.central.queue import Actor, _own_counter, aware, emit
 from clerk_console.domain.case_number import parse_case_number
 
@@ -44,6 +47,19 @@ def case_view(row: CaseRow) -> dict[str, Any]:
     }
 
 
+class Received(StrEnum):
+    """What a sending of a case did."""
+
+    STORED = "stored"  # a new case
+    REPLAYED = "replayed"  # the same key and body again: nothing new
+    CONTINUED = "continued"  # a supplement notice taken up again, now decided anew
+
+
+def body_digest(number: str, status: str, content: str) -> str:
+    """The fingerprint of what a counter sent, to tell a replay from a different case."""
+    return hashlib.sha256(f"{number}\n{status}\n{content}".encode()).hexdigest()
+
+
 def receive_case(
     s: Session,
     key: str,
@@ -52,36 +68,68 @@ def receive_case(
     data: dict[str, Any],
     actor: Actor,
     now: datetime,
-) -> tuple[CaseRow, bool]:
-    """Store a case sent by a counter; (the case, whether it is new)."""
+) -> tuple[CaseRow, Received]:
+    """Store a case sent by a counter; (the case, what the sending did).
+
+    A key already used answers the case as stored when the body is the same (the platform
+    may have added to the case since, its instant results say), and is refused with 409 when
+    it is not. A case that ended in a one-time supplement notice is taken up again when the
+    applicant returns, at any counter: the same number, `data.continues` naming it, under a
+    new key; its trail records both decisions."""
     parsed = parse_case_number(number)
     if parsed is None:
         raise bad_request("bad_case_number", f"{number!r} is not a case number")
-    _own_counter(actor, parsed.counter)  # a clerk sends the cases of their own counter
     if status not in STATUSES:
         raise bad_request("bad_case_status", f"status must be one of: {', '.join(STATUSES)}")
     content = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    existing = s.exec(select(CaseRow).where(CaseRow.idempotency_key == key)).first()
-    if existing is not None:
-        if (existing.number, existing.status, existing.data_json) != (number, status, content):
+    digest = body_digest(number, status, content)
+    earlier = s.get(CaseSubmission, key)
+    if earlier is not None:
+        if (earlier.case_number, earlier.body_sha256) != (number, digest):
             raise conflict(
                 "idempotency_conflict",
-                f"key {key} was used for a different case ({existing.number})",
+                f"key {key} was used for a different case ({earlier.case_number})",
             )
-        return existing, False
-    if s.get(CaseRow, number) is not None:
+        return find_case(s, number), Received.REPLAYED
+    existing = s.get(CaseRow, number)
+    continues = data.get("continues")
+    if existing is None:
+        if continues:
+            raise conflict("unknown_case", f"case {number} to continue is not on the platform")
+        _own_counter(actor, parsed.counter)  # a clerk sends the cases of their own counter
+        row = CaseRow(
+            number=number,
+            idempotency_key=key,
+            hall=parsed.hall,
+            counter=parsed.counter,
+            clerk=actor.username,
+            status=status,
+            data_json=content,
+            received_at=now,
+        )
+        s.add(row)
+        outcome = Received.STORED
+    elif continues == number and existing.status == "supplement":
+        if actor.role not in ("supervisor", "admin") and actor.counter is None:
+            raise forbidden("no_counter", "a case is taken up again at a counter")
+        row = existing
+        before = row.status
+        row.status, row.data_json, row.clerk = status, content, actor.username
+        s.add(row)
+        outcome = Received.CONTINUED
+        detail = {"from": before, "to": status, "counter": actor.counter}
+        record_event(s, number, "case.continued", actor.username, now, detail)
+    else:
         raise conflict("case_exists", f"case {number} exists under another key")
-    row = CaseRow(
-        number=number,
-        idempotency_key=key,
-        hall=parsed.hall,
-        counter=parsed.counter,
-        clerk=actor.username,
-        status=status,
-        data_json=content,
-        received_at=now,
-    )
-    s.add(row)
     s.flush()
-    emit(s, "case", {"event": "received", "number": number, "status": status}, now)
-    return row, True
+    s.add(
+        CaseSubmission(
+            idempotency_key=key,
+            case_number=number,
+            status=status,
+            body_sha256=digest,
+            received_at=now,
+        )
+    )
+    emit(s, "case", {"event": outcome.value, "number": number, "status": status}, now)
+    return row, outcome

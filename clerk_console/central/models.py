@@ -174,6 +174,19 @@ class CaseRow(CentralModel, table=True):
     delivery_json: str = "{}"  # how, to whom, when (统一出件)
 
 
+class CaseSubmission(CentralModel, table=True):
+    """One sending of a case by a counter, by its idempotency key: the same key with the same
+    body is answered from what is stored; a case taken up again after a supplement notice is
+    a second submission of the same case number under a new key."""
+
+    __tablename__ = "case_submission"
+    idempotency_key: str = Field(primary_key=True)
+    case_number: str = Field(foreign_key="intake_case.number", index=True)
+    status: str
+    body_sha256: str
+    received_at: datetime = Field(sa_column=_tz())
+
+
 class HandoffRow(CentralModel, table=True):
     """One department's share of a case (分办), with its clock and its decision."""
 

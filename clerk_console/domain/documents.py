@@ -336,15 +336,20 @@ def supplement_notice(
     lines: Sequence[tuple[str, str]],  # material, what it lacks
     issued_at: datetime,
     copy: bool = False,
+    tracking_url: str = "",
 ) -> Document:
-    """一次性告知书: every missing or insufficient material, once, with what it lacks."""
+    """一次性告知书: every missing or insufficient material, once, with what it lacks; its
+    QR (the case's tracking address) finds the case again when the applicant comes back."""
     blocks = _notice_head(
         wording, "supplement_notice", hall, case_number, applicant, issued_at, copy
     )
     blocks.append(Text(wording.line("supplement_intro")))
     for n, (material, lacks) in enumerate(lines, start=1):
         blocks.append(Text(f"{n}. {material}（{lacks}）"))
-    blocks += [Rule(), Text(wording.line("supplement_outro")), Feed(), Cut()]
+    blocks += [Rule(), Text(wording.line("supplement_outro"))]
+    if tracking_url:
+        blocks.append(QR(f"{tracking_url}?case={case_number}"))
+    blocks += [Feed(), Cut()]
     return Document("supplement_notice", tuple(blocks), copy=copy)
 
 

@@ -84,6 +84,7 @@ def decision_documents(
                 applicant=applicant,
                 lines=lines,
                 issued_at=at,
+                tracking_url=where.tracking_url,
             )
         ]
     if decision.kind is DecisionKind.REJECT:

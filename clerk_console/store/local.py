@@ -225,6 +225,14 @@ class LocalStore:
         now = _utcnow()
         with self.session() as s, s.begin():
             case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == intake.key)).first()
+            if case is None and intake.continues:
+                # A supplement notice this console gave, taken up again: the same record
+                # (its scans stay attached), a draft again under the new intake's key.
+                case = s.exec(
+                    select(CaseRecord).where(CaseRecord.case_number == intake.continues)
+                ).first()
+                if case is not None:
+                    case.draft_key, case.status = intake.key, "draft"
             if case is None:
                 case = CaseRecord(
                     draft_key=intake.key,
@@ -234,6 +242,13 @@ class LocalStore:
                     updated_at=now,
                 )
             case.clerk, case.step, case.ticket = intake.clerk, intake.step.value, intake.ticket
+            case.extra_json = _dumps(
+                {
+                    "shared": data["shared"],
+                    "continues": data["continues"],
+                    "history": data["history"],
+                }
+            )
             case.applicant_json = _dumps({"applicant": data["applicant"], "agent": data["agent"]})
             case.selection_json = _dumps(data["selection"])
             case.answers_json = _dumps(data["answers"])
@@ -285,6 +300,10 @@ class LocalStore:
                 "form": data["form"],
                 "decision": dict(decision),
                 "ticket": intake.ticket,
+                # Taken up again after a supplement notice: the case it continues, and
+                # the decisions it had before (its trail).
+                "continues": data["continues"],
+                "history": data["history"],
             },
         }
         with self.session() as s, s.begin():
@@ -587,8 +606,10 @@ class LocalStore:
                 return None
             materials = s.exec(select(CaseMaterial).where(CaseMaterial.case_id == case.id))
             people = json.loads(case.applicant_json)
+            extra = json.loads(case.extra_json or "{}")
             return Intake.from_data(
                 {
+                    **extra,
                     "key": case.draft_key,
                     "counter": case.counter,
                     "clerk": case.clerk,
@@ -620,6 +641,18 @@ class LocalStore:
                 .order_by(col(CaseRecord.updated_at).desc())
             )
             return s.exec(query).first()
+
+    def draft_continuing(self, number: str) -> str | None:
+        """The key of an open draft taking up case `number` again, if there is one."""
+        with self.session() as s:
+            for key, extra in s.exec(
+                select(CaseRecord.draft_key, CaseRecord.extra_json).where(
+                    CaseRecord.status == "draft"
+                )
+            ):
+                if json.loads(extra or "{}").get("continues") == number:
+                    return key
+            return None
 
     def open_drafts(self, counter: int) -> list[str]:
         """Keys of this counter's unfinished intakes, most recently changed first."""

@@ -145,6 +145,13 @@ ALTER TABLE print_job ADD COLUMN copy_of INTEGER REFERENCES print_job (id);
 CREATE INDEX ix_print_job_due ON print_job (printer, status, id);
 """,
     ),
+    Migration(
+        4,
+        "intake drafts: shared-registry records, and the supplement notice a draft continues",
+        """
+ALTER TABLE case_record ADD COLUMN extra_json VARCHAR NOT NULL DEFAULT '{}';
+""",
+    ),
 )
 
 

@@ -45,6 +45,9 @@ class CaseRecord(StoreModel, table=True):
     applicant_json: str = "{}"
     form_json: str = "{}"
     decision_json: str = "{}"
+    # What else a draft holds: shared-registry records, the case a continued supplement
+    # notice is, and that case's earlier decisions.
+    extra_json: str = "{}"
     created_at: datetime
     updated_at: datetime
 

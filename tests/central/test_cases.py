@@ -54,3 +54,33 @@ def test_what_a_case_cannot_be(platform: Platform) -> None:
     missing = p.client.get("/cases/JY01-20261123-05-0999", headers=clerk)
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_case"
     assert stored(p) == 1
+
+
+def test_a_supplement_notice_is_taken_up_again_at_another_counter(platform: Platform) -> None:
+    from clerk_console.central.models import CaseEvent
+
+    p = platform
+    first_clerk = p.login(*CLERK, counter=5)
+    notice = send(p, first_clerk, "draft-0001", status="supplement")
+    assert notice.status_code == 201, notice.text
+    # The applicant comes back with what was missing, to counter 6 this time.
+    other_clerk = p.login("clerk02", "111112", counter=6)
+    data = {"items": ["SCJG-001"], "continues": NUMBER, "history": [{"kind": "supplement"}]}
+    again = send(p, other_clerk, "draft-0099", status="rejected", data=data)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "rejected" and again.json()["clerk"] == "clerk02"
+    assert again.json()["data"]["history"] == [{"kind": "supplement"}]
+    assert stored(p) == 1  # the same case, not a second one
+    # Each sending answers what it stored, again and again.
+    assert send(p, first_clerk, "draft-0001", status="supplement").status_code == 200
+    assert send(p, other_clerk, "draft-0099", status="rejected", data=data).status_code == 200
+    with Session(p.engine) as s:
+        trail = s.exec(select(CaseEvent).where(CaseEvent.case_number == NUMBER)).all()
+    [continued] = [e for e in trail if e.kind == "case.continued"]
+    assert continued.username == "clerk02" and '"from": "supplement"' in continued.detail_json
+    # A decided case is not taken up again, and a case the platform never had is not.
+    decided = send(p, other_clerk, "draft-0100", status="accepted", data=data)
+    assert decided.status_code == 409 and decided.json()["error"] == "case_exists"
+    stranger = dict(data, continues="JY01-20261123-05-0777")
+    unknown = send(p, other_clerk, "draft-0101", number="JY01-20261123-05-0777", data=stranger)
+    assert unknown.status_code == 409 and unknown.json()["error"] == "unknown_case"

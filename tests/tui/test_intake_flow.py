@@ -424,3 +424,63 @@ async def test_a_scan_from_the_inbox_is_attached_from_the_checklist(
         await settle(pilot)
         assert "待分配中没有扫描件" in text(screen, "#intake-message")
     assert app.store is not None and app.store.inbox() == []
+
+
+async def test_a_supplement_notice_taken_up_again_is_accepted_under_its_number(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    from clerk_console.tui.screens.cases import CasesScreen
+
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        table = screen.query_one("#intake-checklist", DataTable)
+        await pilot.press("*")  # all handed over as asked ...
+        table.move_cursor(row=[str(k.value) for k in table.rows].index("articles"))
+        await pilot.press("m")  # ... but the articles of association
+        await pilot.press("f4")
+        await settle(pilot)
+        fill_form(screen)
+        await pilot.press("f4", "3")  # the one-time supplement notice
+        await settle(pilot)
+        assert screen.decision is not None and screen.decision.status == "supplement"
+        number = screen.decision.case_number
+        await pilot.press("escape", "s")  # the applicant comes back: find the case
+        await settle(pilot)
+        assert isinstance(app.screen, CasesScreen)
+        await pilot.press(*number, "enter")
+        await settle(pilot)
+        detail = plain(app.screen.query_one("#case-detail", Static))
+        assert "一次性告知书要求补正" in detail and "公司章程" in detail
+        await pilot.press("u")  # taken up again, with everything recorded then
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, IntakeScreen) and again.intake.continues == number
+        assert "续办 " + number in text(again, "#intake-steps")
+        assert again.intake.step.value == "checklist"
+        assert "尚缺：公司章程" in text(again, "#intake-completeness")
+        table = again.query_one("#intake-checklist", DataTable)
+        table.move_cursor(row=[str(k.value) for k in table.rows].index("articles"))
+        await pilot.press("enter")  # the articles, brought this time
+        await pilot.press("f2", "5")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert again.decision is not None and again.decision.case_number == number
+        assert again.decision.status == "accepted" and again.decision.query_password
+        assert "已送达中心平台" in text(again, "#intake-message")
+    store = app.store
+    assert store is not None and store.pending_outbox() == []
+    actions = [
+        e.action for e in store.audit_entries() if e.action.startswith(("intake.c", "case."))
+    ]
+    assert actions == ["case.supplement", "intake.continued", "case.accepted"]
+    clerk = platform()
+    await clerk.login("super01", "222222")
+    case = await clerk.case(number)
+    assert case["status"] == "accepted" and case["progress"] == "in_progress"
+    assert [h["kind"] for h in case["data"]["history"]] == ["supplement"]
+    await clerk.aclose()

@@ -9,6 +9,7 @@ import asyncio
 import time
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +23,7 @@ from textual.worker import get_current_worker
 from clerk_console.devices.hotfolder import POLL_SECONDS, Outcome, hot_folder_from
 from clerk_console.devices.spool import route
 from clerk_console.domain.documents import pickup_slip
+from clerk_console.domain.intake import reopened
 from clerk_console.domain.scan import CodeKind
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
@@ -52,9 +54,12 @@ class CasesScreen(StaffScreen):
 
     MESSAGE_ID = "#cases-message"
 
-    def __init__(self, t: Messages) -> None:
+    def __init__(self, t: Messages, ticket: str | None = None, find: str | None = None) -> None:
+        """`ticket`: the ticket at hand at the counter (a supplement notice taken up again is
+        its intake); `find`: a case to look up at once (a receipt or notice scanned)."""
         super().__init__(t)
         self.cases: list[dict[str, Any]] = []
+        self.ticket, self.first_find = ticket, find
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -74,6 +79,9 @@ class CasesScreen(StaffScreen):
         self.query_one(Input).focus()
         if self.console.settings.intake.hot_folder and self.console.store is not None:
             self.watch_hot_folder()
+        if self.first_find:
+            self.query_one(Input).value = self.first_find
+            self.find(self.first_find)
 
     @work(thread=True, exclusive=True, group="hot-folder")
     def watch_hot_folder(self) -> None:
@@ -180,6 +188,12 @@ class CasesScreen(StaffScreen):
                         style="bold yellow",
                     )
                 )
+        if case.get("supplement"):
+            lines.append(Text(t("cases.notice_heading"), style="bold yellow"))
+            for line in case["supplement"]:
+                lacks = "、".join(t(f"shortfall.{s}") for s in line["shortfalls"])
+                lines.append(Text(f"· {line['material']}（{lacks}）", style="yellow"))
+            lines.append(Text(t("cases.take_up_hint"), style="bold"))
         for late in case.get("overdue_deferred", []):
             lines.append(Text(t("cases.deferred_overdue", **late), style="bold red"))
         if case["progress"] == "ready":
@@ -212,10 +226,13 @@ class CasesScreen(StaffScreen):
         """Take in what the departments sent back for, one material at a time, each with a
         scan from the inbox if there is one."""
         store = self.console.store
-        inbox = await asyncio.to_thread(store.inbox) if store is not None else []
         case = self._selected()
         if case is None:
             return
+        if case["status"] == "supplement":
+            await self.take_up(case["number"])
+            return
+        inbox = await asyncio.to_thread(store.inbox) if store is not None else []
         asked: list[str] = []
         names: dict[str, str] = {}
         for h in case["handoffs"]:
@@ -272,6 +289,47 @@ class CasesScreen(StaffScreen):
             self.app.push_screen(ChoiceModal(t, title, choices), answered)
 
         ask(0)
+
+    async def take_up(self, number: str) -> None:
+        """The applicant is back with what the one-time notice asked for: the case opens as
+        an intake with everything recorded then, at its checklist, under the same number
+        (an intake already taking it up reopens where it stopped)."""
+        from clerk_console.tui.screens.intake import IntakeScreen
+
+        store, login = self.console.store, self.client.login_info
+        if store is None or self.console.catalog is None:
+            self._say(self.t("counter.catalog_not_ready"), error=True)
+            return
+        if login is None or login.counter is None:
+            self._say(self.t("cases.take_up_at_counter"), error=True)
+            return
+        counter, clerk = login.counter, login.username
+        key = await asyncio.to_thread(store.draft_continuing, number)
+        if key is not None:
+            resume = await asyncio.to_thread(store.load_draft, key)
+            if resume is not None:
+                screen = IntakeScreen(self.t, counter, self.ticket, resume, clerk=clerk)
+                self.app.push_screen(screen)
+                return
+        try:
+            case = await self.client.case(number)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        if case["status"] != "supplement":
+            self._say(self.t("cases.nothing_asked"), error=True)
+            return
+        key = f"{counter:03d}-{uuid4().hex[:12]}"
+        intake = reopened(case, key, counter, clerk, self.ticket)
+        self.app.push_screen(
+            IntakeScreen(self.t, counter, self.ticket, intake, clerk=clerk, continued=True)
+        )
+
+    def on_screen_resume(self) -> None:
+        """Back from an intake: the case as it stands now."""
+        case = self._selected()
+        if case is not None:
+            self.find(case["number"], announce=False)
 
     async def _audit(self, action: str, number: str, detail: dict[str, Any]) -> None:
         """The counter's own trail (全程留痕) of what it did to a case, beside the platform's."""

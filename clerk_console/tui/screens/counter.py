@@ -240,10 +240,11 @@ class CounterScreen(StaffScreen):
 
         self.app.push_screen(TextModal(self.t, self.t("counter.ask_target"), "B / 7"), typed)
 
-    def action_cases(self) -> None:
+    def action_cases(self, find: str | None = None) -> None:
         from clerk_console.tui.screens.cases import CasesScreen
 
-        self.app.push_screen(CasesScreen(self.t))
+        ticket = self.ticket.number if self.ticket and self.ticket.status in ACTIVE else None
+        self.app.push_screen(CasesScreen(self.t, ticket, find))
 
     def action_intake(self) -> None:
         """Take in the applicant at hand (受理); an unfinished intake of this counter reopens."""
@@ -288,7 +289,7 @@ class CounterScreen(StaffScreen):
         if code.kind is CodeKind.TICKET:
             self.action_act("call", {"number": code.value})
         elif code.kind is CodeKind.CASE:
-            self.show_case(code.value)
+            self.action_cases(find=code.value)  # a receipt or notice scanned: that case
         elif code.kind is CodeKind.PREAPPLICATION:
             if self.console.catalog is None or self.console.store is None:
                 self._say(self.t("counter.catalog_not_ready"), error=True)
@@ -298,16 +299,6 @@ class CounterScreen(StaffScreen):
             self._say(self.t("scan.elicence_in_intake"), error=True)
         else:
             self._say(self.t("scan.unknown", raw=code.raw.strip()), error=True)
-
-    @work(group="action")
-    async def show_case(self, number: str) -> None:
-        try:
-            case = await self.client.case(number)
-        except (PlatformRefused, PlatformUnreachable) as exc:
-            self._failed(exc)
-            return
-        status = self.t(f"case_status.{case['status']}")
-        self._say(self.t("scan.case", number=case["number"], status=status))
 
     def action_call_number(self) -> None:
         def typed(answer: str | None) -> None:
