@@ -68,6 +68,10 @@ class DeliverIn(_In):
     tracking: str = Field(default="", max_length=60)
 
 
+class IdentityIn(_In):
+    id_number: str = Field(min_length=1, max_length=30, description="typed or scanned")
+
+
 class ReminderIn(_In):
     note: str = Field(default="", max_length=200)
 
@@ -392,6 +396,29 @@ def back_office_routes(
             out = [view(r) for r in rows]
         notify_later(tasks)
         return out
+
+    @router.post("/cases/{number}/identity")
+    def identity(
+        number: str, body: IdentityIn, who: Actor = Depends(actor), _o: BackOffice = Depends(loaded)
+    ) -> dict[str, str]:
+        """Before a pickup: whose the ID number is (the applicant's or the agent's on file),
+        with that person's name for the recipient; anyone else is refused at once (403
+        `identity_mismatch`) and recorded, before any other question is asked."""
+        auth.require(who, *COUNTER_ROLES)
+        stamp = clock()
+        with tx() as s:
+            case = find_case(s, number)
+            found = handoffs.identity_of(json.loads(case.data_json), body.id_number)
+            if found is None:
+                detail = {"how": "pickup", "stage": "identity", "counter": who.counter}
+                handoffs.record_event(
+                    s, case.number, "delivery.refused", who.username, stamp, detail
+                )
+        if found is None:  # the refusal is on record (committed above)
+            raise forbidden(
+                "identity_mismatch", "the ID number is not the applicant's or the agent's"
+            )
+        return {"matches": found[0], "name": found[1]}
 
     @router.post("/cases/{number}/deliver")
     def deliver(

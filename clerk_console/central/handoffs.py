@@ -593,14 +593,21 @@ def related_items(case: CaseRow, office: BackOffice) -> list[dict[str, str]]:
     return out
 
 
+def identity_of(data: Mapping[str, Any], id_number: str) -> tuple[str, str] | None:
+    """Whose a typed or scanned ID number is, of those on file: ("applicant" or "agent",
+    their name), or None."""
+    typed = id_number.strip().upper()
+    for who in ("applicant", "agent"):
+        person = data.get(who) or {}
+        on_file = str(person.get("id_number", "")).upper()
+        if typed and on_file == typed:
+            return who, str(person.get("name", ""))
+    return None
+
+
 def identity_matches(data: Mapping[str, Any], id_number: str) -> bool:
     """Whether a typed or scanned ID number is the applicant's or the agent's on file."""
-    typed = id_number.strip().upper()
-    on_file = [
-        (data.get("applicant") or {}).get("id_number", ""),
-        (data.get("agent") or {}).get("id_number", ""),
-    ]
-    return bool(typed) and typed in [n.upper() for n in on_file if n]
+    return identity_of(data, id_number) is not None
 
 
 def deliver(

@@ -301,6 +301,12 @@ class PlatformClient:
         body = {"materials": dict(materials)}
         return list(await self._request("POST", f"/cases/{number}/supplement", json=body))
 
+    async def check_identity(self, number: str, id_number: str) -> dict[str, Any]:
+        """Whose `id_number` is among the case's applicant and agent (403 if nobody's)."""
+        return dict(
+            await self._request("POST", f"/cases/{number}/identity", {"id_number": id_number})
+        )
+
     async def deliver(self, number: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Hand out or mail a ready case (the ID number must match the file)."""
         return dict(await self._request("POST", f"/cases/{number}/deliver", json=dict(body)))

@@ -160,6 +160,17 @@ def test_the_whole_loop_of_a_company_opening(platform: Platform) -> None:
     assert sorted(package) == sorted(QYKB)  # one package: handoffs and the instant item
     assert package["SW-01"]["result"]["decided_by"] == "clerk01"
 
+    # The ID number is checked first, alone: whose it is, with the name on file.
+    check = p.client.post(f"/cases/{number}/identity", json={"id_number": AGENT_ID.lower()})
+    assert check.status_code == 401  # staff only
+    check = p.client.post(
+        f"/cases/{number}/identity", json={"id_number": AGENT_ID.lower()}, headers=clerk
+    )
+    assert check.status_code == 200 and check.json() == {"matches": "agent", "name": "王五"}
+    stranger = {"id_number": "110105194912310021"}
+    check = p.client.post(f"/cases/{number}/identity", json=stranger, headers=clerk)
+    assert check.status_code == 403 and check.json()["error"] == "identity_mismatch"
+    assert events(p, number).count("delivery.refused") == 1  # on record at once
     wrong = {"how": "pickup", "id_number": "110105194912310021", "recipient": "某人"}
     refused = p.client.post(f"/cases/{number}/deliver", json=wrong, headers=clerk)
     assert refused.status_code == 403 and refused.json()["error"] == "identity_mismatch"

@@ -385,47 +385,61 @@ class CasesScreen(StaffScreen):
     # --- delivery -----------------------------------------------------------------------
 
     def action_deliver(self) -> None:
-        """Pickup (ID number typed or scanned, recipient) or mail (address, carrier,
-        tracking number)."""
+        """Pickup or mail: the ID number first (typed or scanned), checked at once; then the
+        recipient (the name on file, prefilled) and, to mail, the address, carrier and
+        tracking number."""
         case = self._selected()
         if case is None or case["progress"] != "ready":
             self._say(self.t("cases.not_ready"), error=True)
             return
         t = self.t
-        body: dict[str, Any] = {}
-        steps: list[tuple[str, str]] = [
-            ("id_number", "cases.ask_id"),
-            ("recipient", "cases.ask_recipient"),
-        ]
+
+        def how(choice: str | None) -> None:
+            if choice is None:
+                return
+
+            def typed(id_number: str | None) -> None:
+                if id_number:
+                    self.check_then_deliver(case, choice, id_number)
+
+            self.app.push_screen(TextModal(t, t("cases.ask_id")), typed)
+
+        choices = [("pickup", t("cases.how_pickup")), ("mail", t("cases.how_mail"))]
+        self.app.push_screen(ChoiceModal(t, t("cases.ask_how"), choices), how)
+
+    @work(exclusive=True, group="cases-action")
+    async def check_then_deliver(self, case: dict[str, Any], how: str, id_number: str) -> None:
+        try:
+            found = await self.client.check_identity(case["number"], id_number)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            if isinstance(exc, PlatformRefused) and exc.code == "identity_mismatch":
+                await self._audit("delivery.refused", case["number"], {"how": how})
+            self._failed(exc)
+            return
+        t = self.t
+        body: dict[str, Any] = {"how": how, "id_number": id_number}
+        steps: list[tuple[str, str, str]] = [("recipient", "cases.ask_recipient", found["name"])]
+        if how == "mail":
+            steps += [
+                ("address", "cases.ask_address", ""),
+                ("carrier", "cases.ask_carrier", ""),
+                ("tracking", "cases.ask_tracking", ""),
+            ]
 
         def ask(index: int) -> None:
             if index == len(steps):
                 self.deliver(case, body)
                 return
+            name, prompt, value = steps[index]
 
-            def given(value: str | None) -> None:
-                if value:
-                    body[steps[index][0]] = value
+            def given(answer: str | None) -> None:
+                if answer:
+                    body[name] = answer
                     ask(index + 1)
 
-            self.app.push_screen(TextModal(t, t(steps[index][1])), given)
+            self.app.push_screen(TextModal(t, t(prompt), value=value), given)
 
-        def how(choice: str | None) -> None:
-            if choice is None:
-                return
-            body["how"] = choice
-            if choice == "mail":
-                steps.extend(
-                    [
-                        ("address", "cases.ask_address"),
-                        ("carrier", "cases.ask_carrier"),
-                        ("tracking", "cases.ask_tracking"),
-                    ]
-                )
-            ask(0)
-
-        choices = [("pickup", t("cases.how_pickup")), ("mail", t("cases.how_mail"))]
-        self.app.push_screen(ChoiceModal(t, t("cases.ask_how"), choices), how)
+        ask(0)
 
     @work(exclusive=True, group="cases-action")
     async def deliver(self, case: dict[str, Any], body: dict[str, Any]) -> None:
