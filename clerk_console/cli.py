@@ -92,7 +92,9 @@ def platform_factory(settings: ConsoleConfig) -> Callable[[], PlatformClient]:
     def embedded() -> PlatformClient:
         import httpx
 
-        transport = httpx.ASGITransport(app=embedded_platform(settings))
+        # A fault inside the platform comes back as its 500 answer (said in words), not as
+        # an exception thrown into the console's screen.
+        transport = httpx.ASGITransport(app=embedded_platform(settings), raise_app_exceptions=False)
         return PlatformClient(transport=transport, timeout=timeout)
 
     return embedded

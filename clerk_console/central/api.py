@@ -44,6 +44,7 @@ from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig, load_central_config
 from clerk_console.domain.catalog_loader import parse_catalog
 from clerk_console.domain.workdays import WorkCalendar
+from clerk_console.faults import Fault, classify, write_crash_log
 
 T = TypeVar("T")
 COUNTER_ROLES = ("clerk", "supervisor")
@@ -291,6 +292,17 @@ def create_app(
     @app.exception_handler(PlatformError)
     async def _platform_error(_request: Request, exc: PlatformError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A fault of the machine (a read-only or full disk, a damaged database) or a bug:
+        the traceback goes to the platform's crash log (no local variables, no SQL
+        parameters), the client gets a short answer saying which, never the details."""
+        fault = classify(exc)
+        log = write_crash_log(config.data_path(), exc, f"{request.method} {request.url.path}")
+        code = "internal" if fault is Fault.OTHER else f"storage_{fault.value}"
+        message = f"the platform could not do this ({fault.value}); see {log.name} on the platform"
+        return JSONResponse({"error": code, "message": message}, status_code=500)
 
     @contextmanager
     def tx() -> Iterator[Session]:

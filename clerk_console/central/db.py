@@ -58,7 +58,10 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
     claim's read and write hold the write lock together (no two counters get one ticket)."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            hide_parameters=True,  # an error's text never carries an applicant's numbers
         )
 
         @event.listens_for(engine, "connect")
@@ -79,7 +82,7 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
     # No overflow: a connection opened past the pool is closed again when returned, and a
     # busy hall would fork a PostgreSQL backend for every other request. Requests beyond
     # the pool wait for a free connection instead.
-    return create_engine(url, pool_size=pool_size, max_overflow=0)
+    return create_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
 
 
 def drop_schema(engine: Engine) -> None:

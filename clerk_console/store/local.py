@@ -40,7 +40,10 @@ def _utcnow() -> datetime:
 
 def make_engine(path: Path) -> Engine:
     """A SQLAlchemy engine on `path` with the store's pragmas and immediate transactions."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    # hide_parameters: an error's text never carries an applicant's numbers or a draft.
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
@@ -116,8 +119,19 @@ class LocalStore:
 
     @classmethod
     def open(cls, data_dir: Path) -> LocalStore:
-        """The store in a data directory."""
-        return cls(data_dir / STORE_FILE)
+        """The store in a data directory, checked: a file whose pages are broken raises
+        `sqlite3.DatabaseError` here, at the start, rather than in the middle of an intake."""
+        store = cls(data_dir / STORE_FILE)
+        try:
+            with store.engine.connect() as conn:
+                verdict = conn.exec_driver_sql("PRAGMA quick_check").scalar()
+        except Exception:
+            store.close()
+            raise
+        if verdict != "ok":
+            store.close()
+            raise sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+        return store
 
     def close(self) -> None:
         """Release the file."""

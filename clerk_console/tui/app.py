@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from clerk_console.config import ConsoleConfig
 from clerk_console.domain.scan import CodeKind, read_code
+from clerk_console.faults import Fault, classify, keep_aside, write_crash_log
 from clerk_console.tui.i18n import Messages, translate_bindings
 from clerk_console.tui.scanner import ScanBuffer, Scanned
 from clerk_console.tui.screens.guide import GuideScreen
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from clerk_console.store.local import LocalStore
     from clerk_console.sync.catalog import LoadedCatalog
     from clerk_console.sync.client import PlatformClient
+
+
+class ConsoleFault(Exception):
+    """A fault said in the clerk's words (its str), with what to do."""
 
 
 class ClerkConsoleApp(App[None]):
@@ -50,6 +55,8 @@ class ClerkConsoleApp(App[None]):
     """Why the platform could not be reached at start, if it could not."""
     printer_states: var[tuple[PrinterState, ...]] = var(())
     """How each printer is, as the spool last found it."""
+    store_notice: var[str] = var("")
+    """What happened to the local store at start that the clerk must know (kept aside)."""
 
     def __init__(
         self,
@@ -70,6 +77,8 @@ class ClerkConsoleApp(App[None]):
         self.scans = ScanBuffer()
         self.wording: Wording | None = None  # of printed documents, loaded with the catalog
         self.spool_wake = threading.Event()
+        self._crash: BaseException | None = None
+        self.crash_words = ""  # what the terminal shows when the console stops on a crash
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
@@ -143,9 +152,23 @@ class ClerkConsoleApp(App[None]):
 
     @work(thread=True, exclusive=True, group="platform", exit_on_error=False)
     def connect_platform(self) -> PlatformClient:
-        """Make the platform client (the embedded platform opens its database here)."""
+        """Make the platform client (the embedded platform opens its database here). A
+        fault is raised as words naming the file or folder and what to do; its details go
+        to the crash log."""
         assert self.platform_factory is not None
-        return self.platform_factory()
+        try:
+            return self.platform_factory()
+        except Exception as exc:
+            raise ConsoleFault(self._platform_fault(exc)) from exc
+
+    def _platform_fault(self, exc: Exception) -> str:
+        folder = self.settings.data_path()
+        log = write_crash_log(folder, exc, "starting the platform")
+        central = folder / "central"
+        fault = classify(exc)
+        if fault is Fault.OTHER:
+            return self.t("fault.platform_other", kind=type(exc).__name__, log=log)
+        return self.t(f"fault.platform_{fault.value}", folder=central, log=log)
 
     @work(thread=True, exclusive=True, group="catalog", exit_on_error=False)
     def load_catalog(self) -> LoadedCatalog:
@@ -154,7 +177,7 @@ class ClerkConsoleApp(App[None]):
         from clerk_console.sync.catalog import document_wording, load_catalog
 
         if self.store is None:
-            self.store = LocalStore.open(self.settings.data_path())
+            self.store = self._open_store(LocalStore)
         catalog_dir = Path(self.settings.catalog_dir) if self.settings.catalog_dir else None
         loaded = load_catalog(
             self.store,
@@ -167,6 +190,51 @@ class ClerkConsoleApp(App[None]):
         except (OSError, ValueError) as exc:  # no documents file: nothing prints, and says so
             self.log.error(f"printed documents' wording: {exc!r}")
         return loaded
+
+    def _open_store(self, store_class: type[LocalStore]) -> LocalStore:
+        """The local store; a damaged file is kept aside (never deleted) and a new one made,
+        which the clerk is told; any other fault is raised as words saying which folder
+        and what to do (details in the crash log)."""
+        from clerk_console.store.local import STORE_FILE
+
+        folder = self.settings.data_path()
+        try:
+            return store_class.open(folder)
+        except Exception as exc:
+            log = write_crash_log(folder, exc, "opening the local store")
+            fault = classify(exc)
+            if fault is not Fault.DAMAGED:
+                words = self.t(
+                    f"fault.store_{fault.value}",
+                    folder=folder,
+                    file=folder / STORE_FILE,
+                    kind=type(exc).__name__,
+                    log=log,
+                )
+                raise ConsoleFault(words) from exc
+            aside = keep_aside(folder / STORE_FILE)
+            store = store_class.open(folder)
+            notice = self.t("fault.store_kept_aside", aside=aside, log=log)
+            self.call_from_thread(setattr, self, "store_notice", notice)
+            return store
+
+    def watch_store_notice(self, notice: str) -> None:
+        if notice:
+            self.notify(notice, severity="warning", timeout=120)
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """A crash: the traceback goes to the crash log in the data directory, without local
+        variables (they would print a PIN); the screen says what happened and what to do."""
+        error = self._crash or RuntimeError("unknown error")
+        log = write_crash_log(self.settings.data_path(), error, "the console stopped")
+        self.bell()
+        self.crash_words = self.t("fault.crashed", log=log)
+        self._exit_renderables.append(self.crash_words)
+        self._close_messages_no_wait()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One place where worker results and failures reach the screens."""

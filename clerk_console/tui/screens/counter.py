@@ -89,6 +89,8 @@ class CounterScreen(StaffScreen):
         )
         self._show_ticket()
         self._say(self.t("counter.ready"))
+        if self.console.catalog_error:  # the clerk learns it now, not at the first intake
+            self._say(self.t("counter.catalog_failed", error=self.console.catalog_error), True)
         self.follow_feed()
 
     # --- showing ----------------------------------------------------------------------
@@ -246,12 +248,22 @@ class CounterScreen(StaffScreen):
         ticket = self.ticket.number if self.ticket and self.ticket.status in ACTIVE else None
         self.app.push_screen(CasesScreen(self.t, ticket, find))
 
+    def _catalog_missing(self) -> bool:
+        """Say why an intake cannot open yet (still loading, or what went wrong and what to
+        do); False when it can."""
+        if self.console.catalog is not None and self.console.store is not None:
+            return False
+        error = self.console.catalog_error
+        if error:
+            self._say(self.t("counter.catalog_failed", error=error), error=True)
+        else:
+            self._say(self.t("counter.catalog_not_ready"), error=True)
+        return True
+
     def action_intake(self) -> None:
         """Take in the applicant at hand (受理); an unfinished intake of this counter reopens."""
-        if self.console.catalog is None or self.console.store is None:
-            self._say(self.t("counter.catalog_not_ready"), error=True)
-            return
-        self.open_intake()
+        if not self._catalog_missing():
+            self.open_intake()
 
     @work(group="intake")
     async def open_intake(self, preapplication: str | None = None) -> None:
@@ -291,9 +303,7 @@ class CounterScreen(StaffScreen):
         elif code.kind is CodeKind.CASE:
             self.action_cases(find=code.value)  # a receipt or notice scanned: that case
         elif code.kind is CodeKind.PREAPPLICATION:
-            if self.console.catalog is None or self.console.store is None:
-                self._say(self.t("counter.catalog_not_ready"), error=True)
-            else:
+            if not self._catalog_missing():
                 self.open_intake(code.value)
         elif code.kind is CodeKind.ELICENCE:
             self._say(self.t("scan.elicence_in_intake"), error=True)

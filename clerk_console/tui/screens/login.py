@@ -55,6 +55,13 @@ class LoginScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
+        # A fault found at start is said here, before anyone types a PIN for nothing.
+        self.watch(self.app, "platform_error", self._fault, init=False)
+        self.watch(self.app, "catalog_error", self._fault, init=False)
+
+    def _fault(self, error: str) -> None:
+        if error:
+            self._say(error)
 
     def reset(self) -> None:
         """Back after a logout: ready for the next person (the counter stays as set)."""

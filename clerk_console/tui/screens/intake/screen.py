@@ -33,6 +33,7 @@ from clerk_console.domain.identifiers import mask_id_number, mask_mobile
 from clerk_console.domain.intake import Decision, Intake, Step, from_preapplication
 from clerk_console.domain.scan import CodeKind
 from clerk_console.domain.workdays import WorkCalendar
+from clerk_console.faults import classify, write_crash_log
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
@@ -181,11 +182,20 @@ class IntakeScreen(ConsoleScreen):
 
     @work(group="intake-save")
     async def save_loop(self) -> None:
+        """Save each change in order. A save that fails (a disk gone read-only or full) is
+        said in words and logged; the draft stays on screen, and the next change saves it
+        whole."""
         hall = self.console.settings.hall.code
         while True:
             intake, what, detail = await self._saves.get()
-            await asyncio.to_thread(self.store.save_draft, intake, hall, what, detail)
-            self._saves.task_done()
+            try:
+                await asyncio.to_thread(self.store.save_draft, intake, hall, what, detail)
+            except Exception as exc:
+                folder = self.console.settings.data_path()
+                await asyncio.to_thread(write_crash_log, folder, exc, f"saving {what}")
+                self.say(self.t("fault.draft_not_saved", kind=classify(exc).value), error=True)
+            finally:
+                self._saves.task_done()
 
     async def saved(self) -> None:
         """Wait until every change so far is in the store."""
