@@ -58,3 +58,17 @@ def test_domain_codes_have_messages() -> None:
     identifiers = (PACKAGE / "domain" / "identifiers.py").read_text(encoding="utf-8")
     for reason in set(re.findall(r'Checked\(value, "([a-z_]+)"\)', identifiers)):
         assert f"id_reason.{reason}" in zh, reason
+
+
+COUNTS = r"\{(?:n|total|done|pages|size|bundles|items|left|count|waiting)\}"
+
+
+def test_english_never_puts_a_plural_after_a_count_it_cannot_know() -> None:
+    """ "1 copies", "1 people ahead": a count goes after a label instead ("copies: 1")."""
+    en = load_catalogue("en")
+    wrong = {
+        key: text
+        for key, text in en.items()
+        if re.search(COUNTS + r" (?!min\b)[A-Za-z]+s\b|" + COUNTS + r" people\b", text)
+    }
+    assert wrong == {}

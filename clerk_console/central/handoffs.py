@@ -22,6 +22,7 @@ from clerk_console.central.errors import bad_request, conflict, forbidden, not_f
 from clerk_console.central.models import CaseEvent, CaseFile, CaseRow, HandoffRow, NotificationRow
 from clerk_console.central.queue import Actor, aware, emit
 from clerk_console.domain.catalog import Catalog
+from clerk_console.domain.checklist import Selection, build_checklist
 from clerk_console.domain.documents import Wording
 from clerk_console.domain.handoff import (
     DECIDED,
@@ -242,6 +243,49 @@ def masked_applicant(data: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
+"""Form fields of these kinds are shown masked until the approver reveals them."""
+
+
+def form_view(form: Mapping[str, Any], catalog: Catalog, reveal: bool) -> list[dict[str, str]]:
+    """The one form as an approver reads it: each field by its label, in the catalog's order,
+    ID numbers and mobiles masked unless revealed (a reveal is recorded by the caller)."""
+    out = []
+    known = [code for code in catalog.form_fields if code in form]
+    for code in [*known, *(c for c in form if c not in catalog.form_fields)]:
+        spec = catalog.form_fields.get(code)
+        value = str(form[code])
+        mask = MASKS.get(spec.kind) if spec is not None else None
+        shown = mask(value) if mask and value and not reveal else value
+        out.append({"code": code, "label": spec.label if spec else code, "value": shown})
+    return out
+
+
+def handoff_materials(data: Mapping[str, Any], items: Sequence[str], catalog: Catalog) -> list[str]:
+    """The materials a handoff's items needed in this case, as its checklist was tailored
+    (answers that added, removed or replaced materials included), and those produced for
+    them inside the case."""
+    selection = data.get("selection") or {}
+    try:
+        chosen = (
+            Selection(bundle=selection["bundle"])
+            if selection.get("bundle")
+            else Selection(items=tuple(selection.get("items") or items))
+        )
+        checklist = build_checklist(catalog, chosen, dict(data.get("answers") or {}))
+    except (KeyError, ValueError):
+        checklist = None
+    wanted = set(items)
+    if checklist is None:
+        codes: list[str] = []
+        for item in items:
+            codes += [n.material for n in catalog.items[item].materials if n.material not in codes]
+        return codes
+    codes = [e.material.code for e in checklist.entries if wanted & set(e.items)]
+    codes += [p.material.code for p in checklist.produced if wanted & set(p.needed_by)]
+    return codes
+
+
 def handoff_detail(
     s: Session, row: HandoffRow, office: BackOffice, today: date, reveal: bool
 ) -> dict[str, Any]:
@@ -251,13 +295,9 @@ def handoff_detail(
     data = _loads(case.data_json)
     view = handoff_view(row, office, today)
     view["applicant"] = dict(data["applicant"]) if reveal else masked_applicant(data)
-    view["form"] = data.get("form", {})
+    view["form"] = form_view(data.get("form") or {}, office.catalog, reveal)
     records = data.get("materials", {})
-    codes: list[str] = []
-    for item in _loads(row.items_json):
-        for need in office.catalog.items[item].materials:
-            if need.material not in codes:
-                codes.append(need.material)
+    codes = handoff_materials(data, _loads(row.items_json), office.catalog)
     files = files_of(s, row.case_number)
     view["materials"] = [
         {

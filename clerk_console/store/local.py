@@ -312,7 +312,9 @@ class LocalStore:
                 "answers": data["answers"],
                 "materials": data["records"],
                 "form": data["form"],
-                "decision": dict(decision),
+                # The password goes with the decision: the platform's "accepted" message
+                # gives it to the applicant with the case number.
+                "decision": {**dict(decision), "query_password": password},
                 "ticket": intake.ticket,
                 # Taken up again after a supplement notice: the case it continues, and
                 # the decisions it had before (its trail).

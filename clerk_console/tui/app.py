@@ -125,9 +125,7 @@ class ClerkConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.title = self.t("app.title")
-        self.sub_title = self.t(
-            "app.subtitle", hall=self.settings.hall.name, counter=self.settings.counter.number
-        )
+        self.sub_title = self.settings.hall.name  # each screen adds where it works
 
     def on_ready(self) -> None:
         """The first frame is on screen: now the slow loading may start. (Started earlier,

@@ -45,9 +45,13 @@ def case_body(number: str, items: list[str], materials: dict[str, Any] | None = 
             },
             "agent": {"name": "王五", "id_number": AGENT_ID, "mobile": "13812345678"},
             "selection": {"bundle": None, "items": items},
-            "answers": {},
+            "answers": {"agent": "yes"},
             "materials": materials or {},
-            "form": {"company_name": "江阳示范科技有限公司"},
+            "form": {
+                "company_name": "江阳示范科技有限公司",
+                "legal_rep_id_number": "51050219900101123X",
+                "contact_mobile": "13912345678",
+            },
             "decision": {
                 "kind": "accept",
                 "case_number": number,
@@ -119,8 +123,19 @@ def test_the_whole_loop_of_a_company_opening(platform: Platform) -> None:
 
     detail = p.client.get(f"/handoffs/{licence['id']}", headers=approver(p, "SCJG")).json()
     assert detail["applicant"]["name"] == "江阳示范科技有限公司"
-    assert detail["form"]["company_name"] == "江阳示范科技有限公司"
-    assert "company_application" in [m["code"] for m in detail["materials"]]
+    # The form by its labels, ID numbers and mobiles masked until revealed (recorded).
+    form = {f["label"]: f["value"] for f in detail["form"]}
+    assert form["企业名称"] == "江阳示范科技有限公司"
+    assert form["法定代表人身份证号码"] == "510502********123X"
+    assert form["联系电话"] == "139****5678"
+    revealed = p.client.get(
+        f"/handoffs/{licence['id']}?reveal=true", headers=approver(p, "SCJG")
+    ).json()
+    assert {f["label"]: f["value"] for f in revealed["form"]}["联系电话"] == "13912345678"
+    assert "applicant.revealed" in events(p, number)
+    codes = [m["code"] for m in detail["materials"]]
+    # What the case's checklist asked of this item, the agent's papers included.
+    assert "company_application" in codes and "power_of_attorney" in codes
 
     p.clock.advance(hours=3)
     done = approve(p, "SCJG", licence["id"], "营业执照", "91110000600037341L")

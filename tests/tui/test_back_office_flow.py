@@ -56,7 +56,7 @@ async def test_an_approver_approves_from_the_inbox(
         assert isinstance(inbox, InboxScreen)
         table = inbox.query_one(DataTable)
         assert table.row_count == 1
-        assert "SCJG 待办 · 全部 · 1 件" in plain(inbox.query_one("#inbox-title", Static))
+        assert "市场监督管理局 待办 · 全部 · 1 件" in plain(inbox.query_one("#inbox-title", Static))
         row = table.get_row_at(0)
         assert row[0] == NUMBER and row[1] == "企业设立登记" and row[2] == "办理中"
         await pilot.press("enter")
@@ -68,9 +68,14 @@ async def test_an_approver_approves_from_the_inbox(
         applicant = plain(screen.query_one("#handoff-applicant", Static))
         assert "江阳示范科技有限公司" in applicant and "13912345678" not in applicant
         assert "139****5678" in applicant  # masked until Ctrl+R
+        form = plain(screen.query_one("#handoff-form", Static), width=240)
+        assert "法定代表人身份证号码" in form and "510502********123X" in form
+        assert "legal_rep_id_number" not in form and "51050219900101123X" not in form
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert "13912345678" in plain(screen.query_one("#handoff-applicant", Static))
+        form = plain(screen.query_one("#handoff-form", Static), width=240)
+        assert "51050219900101123X" in form  # revealed, and recorded by the platform
 
         materials = plain(screen.query_one("#handoff-materials", Static), width=240)
         assert "[1] 申请书.pdf 2页" in materials

@@ -269,3 +269,25 @@ async def test_finishing_after_a_decision_takes_its_outcome(
         assert isinstance(app.screen, CounterScreen)  # no outcome asked: the decision's
         assert "B001 已办结（不予受理）" in text_of(pilot, "#last-action")
     assert (await finished("B001", platform))["outcome"] == "rejected"
+
+
+async def test_each_screen_says_where_it_works_in_its_header(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    """Only a counter's screens name a counter; the kiosk, the supervisor and an approver
+    say what they are."""
+    hall = "江阳区政务服务中心"
+    expected = {
+        ("clerk01", "111111"): f"{hall} · 5号窗口",
+        ("super01", "222222"): f"{hall} · 大厅管理",
+        ("scjg01", "444401"): f"{hall} · 市场监督管理局",
+        ("guide01", "333333"): f"{hall} · 自助取号",
+    }
+    for (user, pin), header in expected.items():
+        app = make_app(settings, platform=platform)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            if user != "clerk01":  # away from a counter
+                await pilot.press("tab", "tab", "ctrl+u", "shift+tab", "shift+tab")
+            await type_login(pilot, user, pin)
+            assert app.screen.sub_title == header, user

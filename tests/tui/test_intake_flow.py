@@ -3,6 +3,8 @@ in the store and on the platform; a supplement notice; a draft reopened."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -484,3 +486,12 @@ async def test_a_supplement_notice_taken_up_again_is_accepted_under_its_number(
     assert case["status"] == "accepted" and case["progress"] == "in_progress"
     assert [h["kind"] for h in case["data"]["history"]] == ["supplement"]
     await clerk.aclose()
+    # The applicant is told, with the case number and the query password of the acceptance.
+    sent = settings.data_path() / "central" / "notifications.log"
+    for _ in range(50):
+        if sent.exists() and number in sent.read_text(encoding="utf-8"):
+            break
+        await asyncio.sleep(0.1)
+    told = [json.loads(line) for line in sent.read_text(encoding="utf-8").splitlines()]
+    [accepted] = [m for m in told if number in m["text"] and "已受理" in m["text"]]
+    assert f"查询密码{again.decision.query_password}，" in accepted["text"]

@@ -85,6 +85,7 @@ async def test_the_receipt_prints_and_waits_out_an_unplugged_printer(
         receipt = decode(fake.jobs[0], "gb18030")
         assert receipt.texts()[0] == "受理回执"
         assert f"受理编号：{first}" in receipt.texts()
+        assert "受理窗口：5号  受理人：王敏" in receipt.texts()  # the clerk's name, not clerk01
         assert receipt.qr == [f"{settings.printing.tracking_url}?case={first}"]
         assert receipt.cuts == 1
 

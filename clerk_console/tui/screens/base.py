@@ -34,6 +34,19 @@ class ConsoleScreen(Screen[None]):
         assert isinstance(self.app, ClerkConsoleApp)
         return self.app
 
+    def place(self, where: str = "") -> None:
+        """The header's second half: the hall, and where this screen works (a counter, the
+        kiosk, a department), so no screen claims a counter it is not at."""
+        hall = self.console.settings.hall.name
+        self.sub_title = self.t("app.place", hall=hall, where=where) if where else hall
+
+    def department_name(self, code: str | None) -> str:
+        """A department by its name (the catalog's), not its code."""
+        loaded = self.console.catalog
+        if code and loaded is not None and code in loaded.catalog.departments:
+            return loaded.catalog.departments[code].name
+        return code or ""
+
     def action_keys(self) -> None:
         """F9: every key of this screen as it stands, with what it does."""
         open_key_help(self.t, self, self.t("keys.title"))

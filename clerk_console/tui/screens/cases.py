@@ -73,6 +73,9 @@ class CasesScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        login = self.console.client.login_info if self.console.client else None
+        counter = login.counter if login else None
+        self.place(self.t("place.counter", counter=counter) if counter else "")
         table = self.query_one(DataTable)
         for key in ("number", "applicant", "progress", "received"):
             table.add_column(self.t(f"cases.col_{key}"), key=key)

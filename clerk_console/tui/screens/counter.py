@@ -82,6 +82,7 @@ class CounterScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place(self.t("place.counter", counter=self.counter))
         login = self.client.login_info
         who = login.name if login else ""
         self.query_one("#counter-title", Static).update(

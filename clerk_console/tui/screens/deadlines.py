@@ -45,6 +45,7 @@ class DeadlinesScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place(self.t("place.supervisor"))
         table = self.query_one(DataTable)
         for key in ("department", "normal", "warning", "overdue"):
             table.add_column(self.t(f"deadlines.col_{key}"), key=key)

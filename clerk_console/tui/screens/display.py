@@ -51,6 +51,7 @@ class DisplayScreen(ConsoleScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place()
         self.follow()
 
     async def _client(self) -> PlatformClient:

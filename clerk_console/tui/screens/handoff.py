@@ -55,6 +55,8 @@ class HandoffScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        login = self.console.client.login_info if self.console.client else None
+        self.place(self.department_name(login.department if login else None))
         self.load()
 
     @work(exclusive=True, group="handoff")
@@ -112,8 +114,8 @@ class HandoffScreen(StaffScreen):
         form = Table(title=t("handoff.form_title"), title_justify="left", expand=True)
         form.add_column(t("handoff.col_field"))
         form.add_column(t("handoff.col_value"))
-        for key, value in d["form"].items():
-            form.add_row(key, str(value))
+        for field in d["form"]:
+            form.add_row(field["label"], field["value"])
         self.query_one("#handoff-form", Static).update(form)
         if d["blocking"]:
             names = "、".join(m["name"] for m in d["materials"] if m["code"] in d["blocking"])

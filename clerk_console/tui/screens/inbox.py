@@ -50,6 +50,8 @@ class InboxScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        login = self.console.client.login_info if self.console.client else None
+        self.place(self.department_name(login.department if login else None))
         table = self.query_one(DataTable)
         for key in ("case", "items", "status", "due", "state", "assignee", "reminded"):
             table.add_column(self.t(f"inbox.col_{key}"), key=key)
@@ -82,7 +84,7 @@ class InboxScreen(StaffScreen):
         self.query_one("#inbox-title", Static).update(
             t(
                 "inbox.title",
-                department=department or "",
+                department=self.department_name(department),
                 filter=t(f"inbox.filter_{self.which}"),
                 n=len(self.rows),
             )

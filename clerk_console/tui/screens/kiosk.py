@@ -62,6 +62,7 @@ class KioskScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place(self.t("place.kiosk"))
         self.load_lines()
 
     @work(exclusive=True, group="kiosk-lines")

@@ -54,6 +54,7 @@ class LoginScreen(ConsoleScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place(self.t("place.counter", counter=self.counter) if self.counter else "")
         self.query_one("#username", Input).focus()
         # A fault found at start is said here, before anyone types a PIN for nothing.
         self.watch(self.app, "platform_error", self._fault, init=False)

@@ -58,6 +58,9 @@ class PrintQueueScreen(ConsoleScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        login = self.console.client.login_info if self.console.client else None
+        counter = login.counter if login else None
+        self.place(self.t("place.counter", counter=counter) if counter else "")
         table = self.query_one(DataTable)
         for column in ("id", "time", "document", "subject", "printer", "state", "tries", "error"):
             table.add_column(self.t(f"print_queue.col_{column}"), key=column)

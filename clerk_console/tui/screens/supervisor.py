@@ -47,6 +47,7 @@ class SupervisorScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place(self.t("place.supervisor"))
         table = self.query_one("#sv-counters", DataTable)
         for key in ("counter", "status", "clerk", "ticket", "since"):
             table.add_column(self.t(f"supervisor.col_{key}"), key=key)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -81,7 +82,10 @@ class ChecklistStep(IntakeStep):
     def on_mount(self) -> None:
         table = self.query_one("#intake-checklist", DataTable)
         for column in COLUMNS:
-            table.add_column(self.t(f"intake.col_{column}"), key=column, width=WIDTHS.get(column))
+            label = self.t(f"intake.col_{column}")
+            # Never narrower than its heading ("Original" was cut to "Origin").
+            width = max(WIDTHS[column], cell_len(label)) if column in WIDTHS else None
+            table.add_column(label, key=column, width=width)
 
     def show(self) -> None:
         self.refresh_from_draft()

@@ -140,6 +140,7 @@ class IntakeScreen(ConsoleScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.place(self.t("place.counter", counter=self.counter))
         self.save_loop()
         if self.console.settings.intake.hot_folder:
             self.watch_hot_folder()
