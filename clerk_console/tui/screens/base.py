@@ -20,6 +20,9 @@ class ConsoleScreen(Screen[None]):
     F9 lists every key of the screen (the footer shows the keys of the moment)."""
 
     BINDINGS = [Binding(HELP_KEY, "keys", "key.all_keys")]
+    NARROW = 110
+    """Below this many columns a screen stacks its side-by-side panes (class `-narrow`),
+    so on 80 columns a table keeps its essential columns."""
 
     def __init__(self, t: Messages) -> None:
         super().__init__()
@@ -33,6 +36,9 @@ class ConsoleScreen(Screen[None]):
 
         assert isinstance(self.app, ClerkConsoleApp)
         return self.app
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "-narrow")
 
     def place(self, where: str = "") -> None:
         """The header's second half: the hall, and where this screen works (a counter, the

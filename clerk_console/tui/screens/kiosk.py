@@ -83,7 +83,12 @@ class KioskScreen(StaffScreen):
                 "kiosk.button", prefix=line["prefix"], name=line["name"], waiting=line["waiting"]
             )
             await box.mount(Button(label, id=f"line-{line['prefix']}", classes="line-button"))
-            self._bindings.bind(line["prefix"].lower(), f"issue('{line['prefix']}')", show=False)
+            self._bindings.bind(
+                line["prefix"].lower(),
+                f"issue('{line['prefix']}')",
+                self.t("kiosk.issue_key", name=line["name"]),
+                show=False,
+            )
         self.refresh_bindings()
 
     @on(Button.Pressed, ".line-button")

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import events
-from textual.widgets import Input
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 
 class FieldInput(Input):
@@ -56,3 +58,17 @@ class FieldInput(Input):
             self.on_enter(self)
             return
         await super()._on_key(event)
+
+
+def show_text(static: Static, content: str | Text) -> None:
+    """Update `static` only when what it shows changes: an update redoes the screen's
+    layout, and a key at the counter should not pay for text that stayed the same."""
+    if type(static.content) is type(content) and static.content == content:
+        return
+    static.update(content)
+
+
+def set_shown(widget: Widget, shown: bool) -> None:
+    """Show or hide `widget`, only when that changes (each change redoes the layout)."""
+    if widget.display != shown:
+        widget.display = shown

@@ -25,7 +25,33 @@ HELP_KEY = "f9"
 
 
 class ConsoleFooter(Footer):
-    """The keys of the moment; the key-help key docked at the right, never cut off."""
+    """The keys of the moment; the key-help key docked at the right, never cut off.
+
+    Textual's footer rebuilds all its keys on every change of the bindings (each focus
+    move), several times for one step of the intake; this one rebuilds once per frame at
+    most, and only when the keys it shows did change (a step change took 80 ms in it)."""
+
+    _pending = False
+    _shown: tuple[tuple[str, str, bool], ...] = ()
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or self._pending:
+            return
+        if self.is_attached and screen is self.screen:
+            self._pending = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._pending = False
+        shown = tuple(
+            (key, binding.description, enabled)
+            for key, (_n, binding, enabled, _t) in self.screen.active_bindings.items()
+            if binding.show
+        )
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
 
     def compose(self) -> ComposeResult:
         helper: FooterKey | None = None
@@ -39,13 +65,13 @@ class ConsoleFooter(Footer):
             yield helper
 
 
-def _ours(nodes: Iterable[object]) -> set[tuple[str, str]]:
-    """(key, action) of the bindings the console's own classes declare on `nodes`: Textual's
-    built-in ones (Tab, copy) speak English and are not the clerk's work."""
+def _textuals(nodes: Iterable[object]) -> set[tuple[str, str]]:
+    """(key, action) of the bindings Textual's own classes declare on `nodes` (Tab, copy):
+    they speak English and are not the clerk's work."""
     declared: set[tuple[str, str]] = set()
     for node in nodes:
         for cls in type(node).__mro__:
-            if not cls.__module__.startswith("clerk_console."):
+            if not cls.__module__.startswith("textual."):
                 continue
             for binding in cls.__dict__.get("BINDINGS", ()):
                 if isinstance(binding, Binding):
@@ -67,13 +93,13 @@ def screen_keys(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
     chain: list[object] = [screen, screen.app]
     if focused is not None:
         chain += list(focused.ancestors_with_self)
-    ours = _ours(chain)
+    textuals = _textuals(chain)
     seen: set[str] = set()
     rows: list[tuple[str, str, bool]] = []
     for key, (namespace, binding, enabled, _tooltip) in screen.active_bindings.items():
         if isinstance(namespace, Input) or binding.system or not binding.description:
             continue
-        if (key, binding.action) not in ours or binding.action in seen:
+        if (key, binding.action) in textuals or binding.action in seen:
             continue
         seen.add(binding.action)
         label = key_label(screen.app.get_key_display(binding))

@@ -23,7 +23,7 @@ from clerk_console.domain.intake import (
     normalised,
 )
 from clerk_console.tui.screens.intake.step import IntakeStep
-from clerk_console.tui.widgets.fields import FieldInput
+from clerk_console.tui.widgets.fields import FieldInput, set_shown
 
 PERSON_FIELDS = ("name", "id_number", "mobile")
 ORGANISATION_FIELDS = ("name", "credit_code", "legal_representative", "contact", "mobile")
@@ -93,7 +93,7 @@ class ApplicantStep(IntakeStep):
         )
         shown = PERSON_FIELDS if kind is ApplicantKind.PERSON else ORGANISATION_FIELDS
         for name in APPLICANT_FIELDS:
-            self.query_one(f"#row-{name}").display = name in shown
+            set_shown(self.query_one(f"#row-{name}"), name in shown)
 
     def _fields(self, group: tuple[str, ...]) -> list[Input]:
         kind = self.intake.applicant.kind

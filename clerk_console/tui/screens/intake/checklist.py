@@ -28,6 +28,7 @@ from clerk_console.domain.intake import Step
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.widgets.fields import show_text
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
 DEFAULT_DEFERRAL_DAYS = 7
@@ -101,7 +102,7 @@ class ChecklistStep(IntakeStep):
         table = self.query_one("#intake-checklist", DataTable)
         if assessment is None:
             table.clear()
-            self.query_one("#intake-completeness", Static).update("")
+            show_text(self.query_one("#intake-completeness", Static), "")
             return
         rows = [self._cells(a) for a in assessment.entries]
         keys = [a.entry.material.code for a in assessment.entries]
@@ -148,8 +149,9 @@ class ChecklistStep(IntakeStep):
         if len(blocking) > 3:
             named = self.t("intake.and_more", names=named, n=len(blocking))
         still = self.t("intake.still_missing", materials=named) if blocking else ""
-        self.query_one("#intake-completeness", Static).update(
-            Text(f"{done}  {still}", style="bold red" if blocking else "bold green")
+        show_text(
+            self.query_one("#intake-completeness", Static),
+            Text(f"{done}  {still}", style="bold red" if blocking else "bold green"),
         )
 
     def _received(self, record: MaterialRecord) -> str:

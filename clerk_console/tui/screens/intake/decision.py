@@ -29,6 +29,7 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.sync.outbox import push_outbox
 from clerk_console.tui.errors import explain
 from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.widgets.fields import set_shown
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal, ask_result
 
 KINDS = list(DecisionKind)
@@ -75,7 +76,7 @@ class DecisionStep(IntakeStep):
 
     def refresh_from_draft(self) -> None:
         self.query_one("#decision-summary", Static).update(self._summary())
-        self.query_one("#decision-choices", OptionList).display = self.host.decision is None
+        set_shown(self.query_one("#decision-choices", OptionList), self.host.decision is None)
 
     def _summary(self) -> Any:
         """The materials in one line of counts, and each one that is not complete."""

@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Static
 from clerk_console.domain.checklist import FormLine, merged_form
 from clerk_console.domain.intake import Step, form_value, form_value_problem, prefill
 from clerk_console.tui.screens.intake.step import IntakeStep
-from clerk_console.tui.widgets.fields import FieldInput
+from clerk_console.tui.widgets.fields import FieldInput, set_shown, show_text
 
 ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
 
@@ -58,24 +58,25 @@ class FormStep(IntakeStep):
         for spec in self.catalog.form_fields.values():
             row = self.query_one(f"#row-{spec.code}")
             line = lines.get(spec.code)
-            row.display = line is not None
+            set_shown(row, line is not None)
             if line is None:
                 continue
             field = self.query_one(f"#form-{spec.code}", Input)
             label = self.query_one(f"#row-{spec.code} .form-label", Label)
             note = self.query_one(f"#note-{spec.code}", Static)
             mark = "*" if spec.required and line.asked else ""
-            label.update(f"{spec.label}{mark}")
+            show_text(label, f"{spec.label}{mark}")
             if not line.asked:
                 producer = "、".join(self.catalog.items[c].name for c in line.produced_by)
-                field.display = False
-                note.update(Text(self.t("intake.form_produced", producer=producer), style="italic"))
+                set_shown(field, False)
+                produced = self.t("intake.form_produced", producer=producer)
+                show_text(note, Text(produced, style="italic"))
                 continue
-            field.display = True
+            set_shown(field, True)
             value = form_value(spec, self.intake)
             if field.value != value:
                 field.value = value
-            note.update(self._note(line))
+            show_text(note, self._note(line))
 
     def _note(self, line: FormLine) -> Text:
         """Where a value not typed came from, and which items use the field."""

@@ -45,6 +45,7 @@ from clerk_console.tui.screens.intake.decision import DecisionStep
 from clerk_console.tui.screens.intake.form import FormStep
 from clerk_console.tui.screens.intake.selection import SelectionStep
 from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.widgets.fields import show_text
 from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal
@@ -257,7 +258,7 @@ class IntakeScreen(ConsoleScreen):
         bar = " › ".join(marks)
         if self.intake.continues:
             bar += "  " + t("intake.continues_mark", number=self.intake.continues)
-        self.query_one("#intake-steps", Static).update(bar)
+        show_text(self.query_one("#intake-steps", Static), bar)
         self._show_who()
         self.query_one(ContentSwitcher).current = f"step-{self.step.value}"
         self.step_widget(self.step).show()
@@ -311,7 +312,7 @@ class IntakeScreen(ConsoleScreen):
 
     def say(self, text: str, error: bool = False) -> None:
         style = "bold red" if error else "green"
-        self.query_one("#intake-message", Static).update(Text(text, style=style))
+        show_text(self.query_one("#intake-message", Static), Text(text, style=style))
 
     # --- who applies ------------------------------------------------------------------
 
@@ -320,7 +321,7 @@ class IntakeScreen(ConsoleScreen):
         a, agent = self.intake.applicant, self.intake.agent
         who = self.query_one("#intake-who", Static)
         if self.step is Step.APPLICANT or not a.name:
-            who.update("")
+            show_text(who, "")
             return
 
         def shown(value: str, mask: Callable[[str], str]) -> str:
@@ -331,7 +332,7 @@ class IntakeScreen(ConsoleScreen):
         if agent is not None:
             parts.append(self.t("intake.agent_is", name=agent.name))
             parts.append(shown(agent.id_number, mask_id_number))
-        who.update(" · ".join(p for p in parts if p))
+        show_text(who, " · ".join(p for p in parts if p))
 
     def action_reveal(self) -> None:
         """Ctrl+R: the applicant's numbers in full, or masked again; showing is audited."""

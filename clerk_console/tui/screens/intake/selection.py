@@ -18,7 +18,7 @@ from clerk_console.domain.checklist import Checklist, Selection
 from clerk_console.domain.intake import Step, applicant_answers
 from clerk_console.domain.search import HitKind
 from clerk_console.tui.screens.intake.step import IntakeStep
-from clerk_console.tui.widgets.fields import FieldInput
+from clerk_console.tui.widgets.fields import FieldInput, set_shown, show_text
 
 GO_ON = "__go_on__"
 """The last line of the questions once all are answered: Enter there goes on."""
@@ -74,7 +74,7 @@ class SelectionStep(IntakeStep):
         """↓ in the search: into the hits, to pick one with ↑↓ and Enter."""
         results = self.query_one("#intake-results", OptionList)
         if results.option_count:
-            results.display = True
+            set_shown(results, True)
             self.screen.set_focus(results)
 
     # --- searching ------------------------------------------------------------------------
@@ -83,7 +83,7 @@ class SelectionStep(IntakeStep):
         """The search results while searching; once chosen, the room goes to the questions."""
         results = self.query_one("#intake-results", OptionList)
         searching = self.screen.focused in (results, self.query_one("#intake-query"))
-        results.display = searching or self.intake.selection is None
+        set_shown(results, searching or self.intake.selection is None)
 
     def on_descendant_focus(self) -> None:
         self._show_results()
@@ -107,7 +107,7 @@ class SelectionStep(IntakeStep):
             results.add_option(Option(f"{kind} {hit.name}", id=f"{hit.kind.value}:{hit.code}"))
         if results.option_count:
             results.highlighted = 0
-        results.display = True
+        set_shown(results, True)
 
     def query_entered(self, query: FieldInput) -> None:
         """Enter in the search: take the highlighted hit. Searched again with what the
@@ -134,7 +134,7 @@ class SelectionStep(IntakeStep):
         # Whether an agent acts is known from the applicant step: not asked again.
         intake = replace(intake, answers=applicant_answers(self.catalog, intake))
         self.change(intake, "intake.selection", selection=option_id)
-        self.query_one("#intake-results", OptionList).display = False
+        set_shown(self.query_one("#intake-results", OptionList), False)
         self.show()
 
     # --- the questions ------------------------------------------------------------------
@@ -146,17 +146,17 @@ class SelectionStep(IntakeStep):
         title = self.query_one("#intake-question", Static)
         questions = self.query_one("#intake-questions", OptionList)
         if checklist is None:
-            title.update(Text(self.t("intake.select_first"), style="dim"))
-            questions.display = False
-            self.query_one("#intake-choices", OptionList).display = False
+            show_text(title, Text(self.t("intake.select_first"), style="dim"))
+            set_shown(questions, False)
+            set_shown(self.query_one("#intake-choices", OptionList), False)
             return
         self._show_results()
         name = self.host.selection_name()
         if checklist.next_question is None:
-            title.update(Text(self.t("intake.selected_settled", name=name), style="bold green"))
+            show_text(title, Text(self.t("intake.selected_settled", name=name), style="bold green"))
         else:
             left = sum(1 for q in checklist.questions if q.code not in checklist.answers)
-            title.update(Text(self.t("intake.selected_open", name=name, n=left), style="bold"))
+            show_text(title, Text(self.t("intake.selected_open", name=name, n=left), style="bold"))
         if highlight is None and questions.highlighted is not None and questions.option_count:
             highlight = questions.get_option_at_index(questions.highlighted).id
         codes = [q.code for q in checklist.questions]
@@ -168,7 +168,7 @@ class SelectionStep(IntakeStep):
             questions.add_option(Option(self._question_line(q, checklist), id=q.code))
         if checklist.settled:
             questions.add_option(Option(Text(self.t("intake.go_on"), style="bold"), id=GO_ON))
-        questions.display = True
+        set_shown(questions, True)
         questions.highlighted = codes.index(highlight) if highlight in codes else len(codes)
         self._show_choices(checklist)
 
@@ -192,14 +192,14 @@ class SelectionStep(IntakeStep):
         question = self._highlighted_question(checklist)
         choices.clear_options()
         if question is None:
-            choices.display = False
+            set_shown(choices, False)
             return
         for i, choice in enumerate(question.choices, start=1):
             choices.add_option(Option(f"{i}. {choice.label}", id=choice.code))
         answer = checklist.answers.get(question.code)
         codes = [c.code for c in question.choices]
         choices.highlighted = codes.index(answer) if answer in codes else 0
-        choices.display = True
+        set_shown(choices, True)
 
     def _highlighted_question(self, checklist: Checklist) -> Question | None:
         questions = self.query_one("#intake-questions", OptionList)
