@@ -457,7 +457,7 @@ def _build(out: Collector, entries: dict[str, dict[str, _Entry]], meta: dict[str
                 f"{', '.join(both)} cannot both use the field and produce it",
             )
         for source in d.get("prefill", []):
-            problem = _prefill_problem(source, registries)
+            problem = _prefill_problem(source, registries, materials)
             if problem:
                 out.add(e.file, f"{e.where}.prefill", problem)
         fields[code] = FormField(
@@ -534,18 +534,29 @@ def _choice_materials(
             out.add(file, f"{key}.by", "a material cannot replace itself")
 
 
-def _prefill_problem(source: str, registries: Mapping[str, Registry]) -> str:
-    """Why a form field's prefill source is wrong, or "" when it names something real."""
+def _prefill_problem(
+    source: str, registries: Mapping[str, Registry], materials: Mapping[str, Material]
+) -> str:
+    """Why a form field's prefill source is wrong, or "" when it names something real: a
+    part of the applicant step, or MATERIAL.field, a field the registry that verifies that
+    material carries."""
     if source in PREFILL_SOURCES:
         return ""
-    registry, _, name = source.partition(".")
-    if registry in registries and name:
-        if name in registries[registry].fields:
+    code, _, name = source.partition(".")
+    material = materials.get(code)
+    if material is not None and name:
+        registry = registries.get(material.shareable or "")
+        if registry is None:
+            return f"material {code} is not verified by a registry (it has no shareable)"
+        if name in registry.fields:
             return ""
-        carried = ", ".join(registries[registry].fields) or "nothing"
-        return f"registry {registry} carries no field {name!r} (it carries: {carried})"
+        carried = ", ".join(registry.fields) or "nothing"
+        return (
+            f"{code} is verified by {registry.code}, which carries no field {name!r} "
+            f"(it carries: {carried})"
+        )
     known = ", ".join(sorted(PREFILL_SOURCES))
-    return f"unknown prefill source {source!r} (expected one of: {known}, or REGISTRY.field)"
+    return f"unknown prefill source {source!r} (expected one of: {known}, or MATERIAL.field)"
 
 
 def _produced_by_cycles(

@@ -146,7 +146,7 @@ class Intake:
     answers: dict[str, str] = field(default_factory=dict)
     records: dict[str, MaterialRecord] = field(default_factory=dict)
     form: dict[str, str] = field(default_factory=dict)
-    shared: dict[str, dict[str, str]] = field(default_factory=dict)  # registry → its record
+    shared: dict[str, dict[str, str]] = field(default_factory=dict)  # material → its record
     continues: str | None = None  # the case number of a supplement notice taken up again
     history: tuple[dict[str, Any], ...] = ()  # earlier decisions of that case, oldest first
 
@@ -399,8 +399,8 @@ def build_checklist_empty() -> Checklist:
 def prefill(spec: FormField, intake: Intake) -> tuple[str, str]:
     """(value, source) a form field starts with: the first of its `prefill` sources that
     has a value for this intake, or ("", ""). A person's parts only for a person applicant,
-    an organisation's only for an organisation; a registry's field only once the registry
-    has verified a material of this intake (its record is in `intake.shared`)."""
+    an organisation's only for an organisation; MATERIAL.field only once a registry has
+    verified that material of this intake (its record is in `intake.shared`)."""
     a, agent = intake.applicant, intake.agent or Agent()
     person = a.kind is ApplicantKind.PERSON
     values = {
@@ -420,17 +420,18 @@ def prefill(spec: FormField, intake: Intake) -> tuple[str, str]:
         if source in values:
             value = values[source]
         else:
-            registry, _, name = source.partition(".")
-            value = intake.shared.get(registry, {}).get(name, "")
+            material, _, name = source.partition(".")
+            value = intake.shared.get(material, {}).get(name, "")
         if value.strip():
             return value.strip(), source
     return "", ""
 
 
 def form_value(spec: FormField, intake: Intake) -> str:
-    """The field's value: what the clerk typed (or accepted), else its prefill."""
-    typed = intake.form.get(spec.code)
-    return typed if typed is not None else prefill(spec, intake)[0]
+    """The field's value: what the clerk typed (or accepted), else its prefill (an empty
+    field takes a value that arrives later, from a registry say)."""
+    typed = intake.form.get(spec.code, "")
+    return typed if typed.strip() else prefill(spec, intake)[0]
 
 
 def filled_form(catalog: Catalog, intake: Intake) -> dict[str, str]:

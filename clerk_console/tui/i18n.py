@@ -8,6 +8,7 @@ screen is built, so the footer speaks the clerk's language too.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import replace
 from importlib import resources
 from typing import Any
@@ -50,6 +51,10 @@ class Messages:
     def has(self, key: str) -> bool:
         """Whether the catalogue has `key` (for codes that may have no message)."""
         return key in self._table
+
+    def join(self, parts: Iterable[str]) -> str:
+        """A list as the language writes one: 甲、乙 or A, B."""
+        return self("list.separator").join(parts)
 
     def __call__(self, key: str, **params: object) -> str:
         text = self._table.get(key)

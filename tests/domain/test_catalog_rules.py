@@ -48,6 +48,12 @@ name = "申请书"
 kind = "form"
 
 [[material]]
+code = "idcard"
+name = "身份证件"
+kind = "certificate"
+shareable = "HUJI"
+
+[[material]]
 code = "title"
 name = "产权证明"
 kind = "certificate"
@@ -168,7 +174,7 @@ code = "person"
 label = "申请人姓名"
 kind = "text"
 items = ["I-1"]
-prefill = ["person.name", "HUJI.name"]
+prefill = ["person.name", "idcard.name"]
 
 [[form_field]]
 code = "premises_address"
@@ -283,24 +289,37 @@ def test_prefill_names_its_source_precisely(small: Catalog) -> None:
     )
     assert prefill(fields["company"], company) == ("江阳示范科技有限公司", "organisation.name")
     assert prefill(fields["person"], company) == ("", "")
-    # A registry fills only the fields that name what its record carries.
+    # A registry fills only the fields that name what its record carries, for the
+    # material it verified.
     verified = replace(
-        company, shared={"HUJI": {"name": "李四", "home_address": "江阳区大山坪路 6 号"}}
+        company, shared={"idcard": {"name": "李四", "home_address": "江阳区大山坪路 6 号"}}
     )
-    assert prefill(fields["person"], verified) == ("李四", "HUJI.name")
+    assert prefill(fields["person"], verified) == ("李四", "idcard.name")
     assert prefill(fields["premises_address"], verified) == ("", "")
 
 
 def test_verifying_the_household_does_not_fill_the_premises(catalog: Catalog) -> None:
+    household = {"id_number": "11010519491231002X", "name": "张三", "home_address": "滨江路 18 号"}
     intake = Intake(
-        key="k",
-        counter=5,
-        clerk="c",
-        applicant=PERSON,
-        shared={"HUJI": {"name": "张三", "home_address": "江阳区滨江路 18 号"}},
+        key="k", counter=5, clerk="c", applicant=PERSON, shared={"legal_rep_id": household}
     )
-    assert prefill(catalog.form_fields["address"], intake) == ("", "")
+    fields = catalog.form_fields
+    assert prefill(fields["address"], intake) == ("", "")
+    assert prefill(fields["company_name"], intake) == ("", "")
+    # What the legal representative's own record does give: their name and number.
+    assert prefill(fields["legal_rep"], intake) == ("张三", "legal_rep_id.name")
+    assert prefill(fields["legal_rep_id_number"], intake)[0] == "11010519491231002X"
+
+
+def test_a_shareholders_licence_is_not_the_new_company(catalog: Catalog) -> None:
+    shareholder = {"name": "江阳示范科技有限公司", "domicile": "酒城大道 3 号"}
+    intake = Intake(
+        key="k", counter=5, clerk="c", applicant=PERSON, shared={"shareholder_proof": shareholder}
+    )
     assert prefill(catalog.form_fields["company_name"], intake) == ("", "")
+    assert prefill(catalog.form_fields["address"], intake) == ("", "")
+    own = replace(intake, shared={"business_licence": shareholder})  # a change of this company
+    assert prefill(catalog.form_fields["company_name"], own)[0] == "江阳示范科技有限公司"
 
 
 def test_the_applicant_step_answers_whether_an_agent_acts(catalog: Catalog) -> None:
@@ -455,7 +474,7 @@ def test_the_new_rules_refuse_what_is_not_there() -> None:
         .replace('answered_by = "agent"', 'answered_by = "spouse"')
     )
     items = ITEMS.replace(
-        'prefill = ["person.name", "HUJI.name"]', 'prefill = ["applicant.name", "HUJI.address"]'
+        'prefill = ["person.name", "idcard.name"]', 'prefill = ["applicant.name", "idcard.address"]'
     )
     items = items.replace('produced_by = ["I-1"]', 'produced_by = ["I-2"]')
     found = errors(base, items)
@@ -476,6 +495,6 @@ def test_the_new_rules_refuse_what_is_not_there() -> None:
         for e in found
     )
     assert (
-        "items.toml: form_field[person].prefill: registry HUJI carries no field 'address' "
-        "(it carries: name, home_address)"
+        "items.toml: form_field[person].prefill: idcard is verified by HUJI, which carries no "
+        "field 'address' (it carries: name, home_address)"
     ) in found

@@ -179,7 +179,7 @@ class CasesScreen(StaffScreen):
         lines: list[Any] = [table]
         for h in case["handoffs"]:
             if h["status"] == "returned":
-                asked = "、".join(h["returned"]["names"])
+                asked = t.join(h["returned"]["names"])
                 lines.append(
                     Text(
                         t(
@@ -194,7 +194,7 @@ class CasesScreen(StaffScreen):
         if case.get("supplement"):
             lines.append(Text(t("cases.notice_heading"), style="bold yellow"))
             for line in case["supplement"]:
-                lacks = "、".join(t(f"shortfall.{s}") for s in line["shortfalls"])
+                lacks = t.join(t(f"shortfall.{s}") for s in line["shortfalls"])
                 lines.append(Text(f"· {line['material']}（{lacks}）", style="yellow"))
             lines.append(Text(t("cases.take_up_hint"), style="bold"))
         for late in case.get("overdue_deferred", []):
@@ -381,7 +381,7 @@ class CasesScreen(StaffScreen):
             self._failed(exc)
             return
         await self._audit("case.supplemented", number, {"materials": sorted(received)})
-        departments = "、".join(h["department_name"] for h in resumed)
+        departments = self.t.join(h["department_name"] for h in resumed)
         self._say(self.t("cases.supplemented", number=number, departments=departments))
         self.find(number, announce=False)
 
@@ -458,7 +458,7 @@ class CasesScreen(StaffScreen):
         words = self._delivery_words(done["delivery"])
         message = self.t("cases.delivered", **words)
         if related:
-            message += "\n" + self.t("cases.related", items="、".join(related))
+            message += "\n" + self.t("cases.related", items=self.t.join(related))
         self._say(message)
         await self._print_slip(done, related)
         self.find(case["number"], announce=False)

@@ -84,7 +84,7 @@ class DeadlinesScreen(StaffScreen):
                 overdue.add_row(
                     h["case_number"],
                     h["department_name"],
-                    "、".join(i["name"] for i in h["items"]),
+                    t.join(i["name"] for i in h["items"]),
                     Text(h["due_on"], style="bold red"),
                     t("inbox.reminded") if h["reminded"] else "",
                 )

@@ -72,7 +72,7 @@ class HandoffScreen(StaffScreen):
         t = self.t
         head = [
             t("handoff.case", number=d["case_number"], department=d["department_name"]),
-            t("handoff.items", items="、".join(i["name"] for i in d["items"])),
+            t("handoff.items", items=t.join(i["name"] for i in d["items"])),
             t(
                 "handoff.state",
                 status=t(f"handoff_status.{d['status']}"),
@@ -118,7 +118,7 @@ class HandoffScreen(StaffScreen):
             form.add_row(field["label"], field["value"])
         self.query_one("#handoff-form", Static).update(form)
         if d["blocking"]:
-            names = "、".join(m["name"] for m in d["materials"] if m["code"] in d["blocking"])
+            names = t.join(m["name"] for m in d["materials"] if m["code"] in d["blocking"])
             self._say(t("handoff.blocking", materials=names), error=True)
 
     def _material_state(self, record: dict[str, Any]) -> str:
@@ -138,7 +138,7 @@ class HandoffScreen(StaffScreen):
             parts.append(t("handoff.copies", n=record["copies"]))
         if record.get("scans"):
             parts.append(t("handoff.scans", n=record["scans"]))
-        return "、".join(parts) or t("handoff.not_applicable")
+        return t.join(parts) or t("handoff.not_applicable")
 
     def action_export(self) -> None:
         """Save an attachment to a folder, to open it with the desktop's viewer."""

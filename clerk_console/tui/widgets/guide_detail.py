@@ -58,7 +58,7 @@ class GuideDetail(VerticalScroll):
         else:
             item = catalog.items[selection.items[0]]
             title = Text.assemble((item.name, "bold"), "  ", (t("guide.kind_item"), "dim"))
-            related = "、".join(catalog.items[c].name for c in item.related)
+            related = t.join(catalog.items[c].name for c in item.related)
             meta = self._pairs(
                 [
                     (t("detail.code"), item.code),
@@ -172,7 +172,7 @@ class GuideDetail(VerticalScroll):
                 t(f"necessity.{e.necessity.value}"),
                 t("mark.yes") if e.deferrable else t("mark.no"),
                 registry,
-                "、".join(catalog.items[c].name for c in e.items),
+                t.join(catalog.items[c].name for c in e.items),
             )
         return table
 
@@ -181,7 +181,7 @@ class GuideDetail(VerticalScroll):
             return Text()
         text = Text(self.t("detail.produced") + "\n", style="bold")
         for p in checklist.produced:
-            producer = "、".join(catalog.items[c].name for c in p.produced_by)
+            producer = self.t.join(catalog.items[c].name for c in p.produced_by)
             text.append(
                 "  ↳ "
                 + self.t("detail.produced_line", material=p.material.name, producer=producer)
@@ -195,10 +195,10 @@ class GuideDetail(VerticalScroll):
         if not lines:
             return Text()
         text = Text(self.t("detail.form", n=len(asked)) + "\n", style="bold")
-        text.append("、".join(line.field.label for line in asked), style="dim")
+        text.append(self.t.join(line.field.label for line in asked), style="dim")
         for line in lines:
             if not line.asked:
-                producer = "、".join(catalog.items[c].name for c in line.produced_by)
+                producer = self.t.join(catalog.items[c].name for c in line.produced_by)
                 text.append(
                     "\n  ↳ "
                     + self.t("detail.produced_line", material=line.field.label, producer=producer)

@@ -22,7 +22,7 @@ def time_state(t: Messages, state: str | None) -> Text:
 def handoff_cells(t: Messages, handoff: dict[str, Any]) -> list[str | Text]:
     """Items, status, due date, time state: the columns both tables share."""
     return [
-        "、".join(item["name"] for item in handoff["items"]),
+        t.join(item["name"] for item in handoff["items"]),
         t(f"handoff_status.{handoff['status']}"),
         handoff["due_on"] or "—",
         time_state(t, handoff["time_state"]),

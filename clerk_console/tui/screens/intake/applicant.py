@@ -20,9 +20,10 @@ from clerk_console.domain.intake import (
     Step,
     applicant_answers,
     applicant_problems,
+    form_value_problem,
     normalised,
 )
-from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.screens.intake.step import IntakeStep, problem_words
 from clerk_console.tui.widgets.fields import FieldInput, set_shown
 
 PERSON_FIELDS = ("name", "id_number", "mobile")
@@ -36,7 +37,14 @@ APPLICANT_FIELDS = (
     "mobile",
 )  # on screen in this order; each kind shows its own
 AGENT_FIELDS = ("agent_name", "agent_id_number", "agent_mobile")
-ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
+KIND_OF = {
+    "id_number": "id_number",
+    "agent_id_number": "id_number",
+    "credit_code": "credit_code",
+    "mobile": "mobile",
+    "agent_mobile": "mobile",
+}
+"""The identifier kind each checked field holds."""
 
 
 class ApplicantStep(IntakeStep):
@@ -153,16 +161,13 @@ class ApplicantStep(IntakeStep):
         problems = applicant_problems(applicant, agent)
         if problems:
             self.keep()
-            lines = [
-                self.t(
-                    "intake.field_problem",
-                    field=self.t(f"field.{p.field.replace('.', '_')}"),
-                    problem=self.t(f"id_reason.{p.code}")
-                    if p.code in ID_REASONS
-                    else self.t("intake.required"),
+            lines = []
+            for p in problems:
+                name = p.field.replace(".", "_")
+                why = problem_words(self.t, KIND_OF.get(name, ""), p.code)
+                lines.append(
+                    self.t("intake.field_problem", field=self.t(f"field.{name}"), problem=why)
                 )
-                for p in problems
-            ]
             self.say("\n".join(lines), error=True)
             first = problems[0].field.replace(".", "_")
             self.screen.set_focus(self.query_one(f"#in-{first}", Input))
@@ -181,7 +186,18 @@ class ApplicantStep(IntakeStep):
         """Enter in `field`: on to the next field of its group; from the applicant's last
         field (or the agent's), the next step. Called as the key is handled (the
         field's own, in order), so a fast typist's next keys land in the next field."""
-        group = AGENT_FIELDS if (field.id or "")[3:] in AGENT_FIELDS else APPLICANT_FIELDS
+        name = (field.id or "")[3:]
+        # Each number is checked as it is left, not after the last field.
+        kind = KIND_OF.get(name)
+        reason = form_value_problem(kind, field.value) if kind else ""
+        if reason:
+            why = problem_words(self.t, kind or "", reason)
+            self.say(
+                self.t("intake.field_problem", field=self.t(f"field.{name}"), problem=why), True
+            )
+            return
+        self.say("")
+        group = AGENT_FIELDS if name in AGENT_FIELDS else APPLICANT_FIELDS
         fields = self._fields(group)
         index = fields.index(field)
         if index + 1 < len(fields):

@@ -17,14 +17,14 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from clerk_console.domain.catalog import OriginalRule
-from clerk_console.domain.checklist import ChecklistEntry
+from clerk_console.domain.checklist import ChecklistEntry, merged_form
 from clerk_console.domain.decision import (
     Assessment,
     EntryStatus,
     MaterialRecord,
     OriginalStatus,
 )
-from clerk_console.domain.intake import Step
+from clerk_console.domain.intake import Step, form_value, prefill
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.errors import explain
 from clerk_console.tui.screens.intake.step import IntakeStep
@@ -136,7 +136,7 @@ class ChecklistStep(IntakeStep):
             self._received(record),
             self.t(f"original.{entry.original.value}"),
             str(entry.copies),
-            "、".join(self.catalog.items[i].name for i in entry.items),
+            self.t.join(self.catalog.items[i].name for i in entry.items),
         )
 
     def _show_completeness(self, assessment: Assessment) -> None:
@@ -145,7 +145,7 @@ class ChecklistStep(IntakeStep):
             "intake.completeness", done=assessment.complete_count, total=len(assessment.entries)
         )
         # A few names and a count: the table above shows them all, and rows are scarce.
-        named = "、".join(blocking[:3])
+        named = self.t.join(blocking[:3])
         if len(blocking) > 3:
             named = self.t("intake.and_more", names=named, n=len(blocking))
         still = self.t("intake.still_missing", materials=named) if blocking else ""
@@ -171,9 +171,13 @@ class ChecklistStep(IntakeStep):
             parts.append(t("status.missing"))
         if record.not_applicable:
             parts.append(t("status.not_applicable"))
-        return "、".join(parts) or "—"
+        return t.join(parts) or "—"
 
     # --- the highlighted material --------------------------------------------------------
+
+    def registry_name(self, code: str) -> str:
+        registry = self.catalog.registries.get(code)
+        return registry.name if registry else code
 
     def current_material(self) -> str | None:
         """The code of the highlighted material, if any."""
@@ -287,8 +291,10 @@ class ChecklistStep(IntakeStep):
         if not registry:
             self.say(self.t("intake.not_shareable", material=entry.material.name), True)
             return
+        # The applicant's own number is a fair guess for a person's or a company's papers;
+        # for a birth certificate or a property title it would only give "no record".
         applicant = self.intake.applicant
-        guess = applicant.credit_code or applicant.id_number
+        guess = {"HUJI": applicant.id_number, "BIZREG": applicant.credit_code}.get(registry, "")
 
         def typed(key: str | None) -> None:
             if key:
@@ -337,23 +343,30 @@ class ChecklistStep(IntakeStep):
             return
         verified = replace(self.intake.record(material), verified_by_sharing=True)
         fields = {str(k): str(v) for k, v in dict(record.get("fields") or {}).items()}
-        intake = self.intake.with_record(material, verified)
-        intake = replace(intake, shared={**intake.shared, registry: fields})
+        before = self.intake
+        intake = before.with_record(material, verified)
+        intake = replace(intake, shared={**intake.shared, material: fields})
         self.change(intake, "intake.shared", material=material, registry=registry)
+        # What the record gave the form: the fields of this application that were empty
+        # and now hold a value from it (a value the clerk typed is never replaced).
+        checklist = self.host.checklist()
+        lines = merged_form(self.catalog, checklist.items) if checklist else []
         filled = [
-            f.label
-            for f in self.catalog.form_fields.values()
-            if any(
-                source.startswith(f"{registry}.") and source.split(".", 1)[1] in fields
-                for source in f.prefill
-            )
+            line.field.label
+            for line in lines
+            if line.asked
+            and not form_value(line.field, before).strip()
+            and prefill(line.field, intake)[1].startswith(f"{material}.")
         ]
         name = (
             self.catalog.registries[registry].name
             if registry in self.catalog.registries
             else registry
         )
-        self.say(self.t("intake.shared_ok", registry=name, fields=len(filled)))
+        if filled:
+            self.say(self.t("intake.shared_ok", registry=name, fields=self.t.join(filled)))
+        else:
+            self.say(self.t("intake.shared_ok_nothing", registry=name))
         self.refresh_from_draft()
 
     # --- scans ----------------------------------------------------------------------------

@@ -200,9 +200,9 @@ class DecisionStep(IntakeStep):
     def _problem(self, problem: Problem) -> str:
         t = self.t
         if problem.code == "applicant_incomplete":
-            fields = "、".join(t(f"field.{f.replace('.', '_')}") for f in problem.materials)
+            fields = t.join(t(f"field.{f.replace('.', '_')}") for f in problem.materials)
             return t("problem.applicant_incomplete", fields=fields)
-        return t(f"problem.{problem.code}", materials="、".join(problem.materials))
+        return t(f"problem.{problem.code}", materials=t.join(problem.materials))
 
     def _documents(self, decision: Decision, now: datetime) -> list[Document]:
         """What the decision prints (receipt, pledge, notice), in the hall's wording."""
@@ -243,7 +243,7 @@ class DecisionStep(IntakeStep):
                 t(
                     "intake.supplement_line",
                     material=line.material,
-                    shortfalls="、".join(t(f"shortfall.{s.value}") for s in line.shortfalls),
+                    shortfalls=t.join(t(f"shortfall.{s.value}") for s in line.shortfalls),
                 )
             )
         if decision.reason_code:
@@ -253,12 +253,12 @@ class DecisionStep(IntakeStep):
         title = wording.title if wording else str
         printed = [d.kind for d in documents if d.kind not in unrouted]
         if printed:
-            lines.append(t("intake.printing", documents="、".join(map(title, printed))))
+            lines.append(t("intake.printing", documents=t.join(map(title, printed))))
         if unrouted:
-            lines.append(t("intake.not_printed", documents="、".join(map(title, unrouted))))
+            lines.append(t("intake.not_printed", documents=t.join(map(title, unrouted))))
         instant = [self.catalog.items[c].name for c in self.instant_left()]
         if instant:
-            lines.append(t("intake.instant_hint", items="、".join(instant)))
+            lines.append(t("intake.instant_hint", items=t.join(instant)))
         if self.intake.ticket:
             lines.append(t("intake.finish_hint", ticket=self.intake.ticket))
         self.query_one("#decision-result", Static).update("\n".join(lines))

@@ -16,10 +16,8 @@ from textual.widgets import Input, Label, Static
 
 from clerk_console.domain.checklist import FormLine, merged_form
 from clerk_console.domain.intake import Step, form_value, form_value_problem, prefill
-from clerk_console.tui.screens.intake.step import IntakeStep
+from clerk_console.tui.screens.intake.step import IntakeStep, problem_words
 from clerk_console.tui.widgets.fields import FieldInput, set_shown, show_text
-
-ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
 
 
 class FormStep(IntakeStep):
@@ -51,7 +49,9 @@ class FormStep(IntakeStep):
 
     def show(self) -> None:
         self.refresh_from_draft()
-        self.call_after_refresh(self._to_next_empty, None)
+        # At once, not after the next refresh: a key already on its way (F3 right after F4)
+        # must not find the focus arriving in this step after it has been left.
+        self._to_next_empty(None)
 
     def refresh_from_draft(self) -> None:
         lines = {line.field.code: line for line in self.lines()}
@@ -67,7 +67,7 @@ class FormStep(IntakeStep):
             mark = "*" if spec.required and line.asked else ""
             show_text(label, f"{spec.label}{mark}")
             if not line.asked:
-                producer = "、".join(self.catalog.items[c].name for c in line.produced_by)
+                producer = self.t.join(self.catalog.items[c].name for c in line.produced_by)
                 set_shown(field, False)
                 produced = self.t("intake.form_produced", producer=producer)
                 show_text(note, Text(produced, style="italic"))
@@ -85,7 +85,7 @@ class FormStep(IntakeStep):
             _value, source = prefill(line.field, self.intake)
             if source:
                 note.append(self.t("intake.form_from", source=self._source(source)) + " ", "cyan")
-        note.append("、".join(self.catalog.items[i].name for i in line.items), "dim")
+        note.append(self.t.join(self.catalog.items[i].name for i in line.items), "dim")
         return note
 
     def _source(self, source: str) -> str:
@@ -170,15 +170,13 @@ class FormStep(IntakeStep):
             if spec.required and not value:
                 missing.append(spec.label)
             elif reason:
-                why = self.t(
-                    f"id_reason.{reason}" if reason in ID_REASONS else f"form_reason.{reason}"
-                )
+                why = problem_words(self.t, spec.kind, reason)
                 wrong.append(self.t("intake.field_problem", field=spec.label, problem=why))
             else:
                 continue
             first = first or field
         lines = wrong + (
-            [self.t("intake.form_missing", fields="、".join(missing))] if missing else []
+            [self.t("intake.form_missing", fields=self.t.join(missing))] if missing else []
         )
         if lines:
             self.say("\n".join(lines), error=True)

@@ -62,10 +62,11 @@ class IntakeScreen(ConsoleScreen):
     BINDINGS = [
         Binding("f4", "next_step", "key.next_step"),
         Binding("f3", "previous_step", "key.previous_step"),
-        Binding("f2", "choose_step", "key.choose_step"),
-        # Where the terminal sends them: Alt+1–5 straight to a step (F2 then 1–5 anywhere).
+        Binding("f2", "choose_step", "key.choose_step", show=False),
+        # F2 then the step's number: the digit is taken by the screen (the focus leaves the
+        # field at once), so it can never land in a field, however fast it follows F2.
         *(
-            Binding(f"alt+{n}", f"jump({n})", f"key.jump_{step.value}", show=False)
+            Binding(str(n), f"jump({n})", f"key.jump_{step.value}", show=False)
             for n, step in enumerate(STEPS, start=1)
         ),
         Binding("ctrl+r", "reveal", "key.reveal", show=False),
@@ -96,6 +97,7 @@ class IntakeScreen(ConsoleScreen):
         )
         self._saved = self.intake  # the draft as last saved
         self.revealed = False  # the applicant's numbers in full (each reveal is audited)
+        self.choosing_step = False  # F2 was pressed: the next digit picks the step
         self.decision: Decision | None = None
         self.instant_done: set[str] = set()  # instant items recorded in this sitting
         self._saves: asyncio.Queue[tuple[Intake, str, dict[str, Any]]] = asyncio.Queue()
@@ -232,7 +234,7 @@ class IntakeScreen(ConsoleScreen):
             return ""
         if selection.bundle is not None:
             return self.catalog.bundles[selection.bundle].name
-        return "、".join(self.catalog.items[code].name for code in selection.items)
+        return self.t.join(self.catalog.items[code].name for code in selection.items)
 
     # --- steps -------------------------------------------------------------------------
 
@@ -254,7 +256,7 @@ class IntakeScreen(ConsoleScreen):
             label = f"{i} {t(f'intake.step_{step.value}')}"
             # A click on a step goes there, as F2 and its number do.
             style = "b reverse " if step is self.step else ""
-            marks.append(f"[{style}@click=screen.jump({i})] {label} [/]")
+            marks.append(f"[{style}@click=screen.goto({i})] {label} [/]")
         bar = " › ".join(marks)
         if self.intake.continues:
             bar += "  " + t("intake.continues_mark", number=self.intake.continues)
@@ -265,7 +267,9 @@ class IntakeScreen(ConsoleScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("previous_step", "next_step", "jump", "choose_step"):
+        if action == "jump":
+            return self.choosing_step  # only as the answer to F2
+        if action in ("previous_step", "next_step", "choose_step"):
             if self.decision is not None:
                 return False
             if action == "previous_step":
@@ -288,22 +292,33 @@ class IntakeScreen(ConsoleScreen):
         self.go(STEPS[STEPS.index(self.step) + 1])
 
     def action_jump(self, number: int) -> None:
-        """Straight to a step (F2 then 1–5, Alt+1–5, or a click on the steps bar); nothing
-        is checked on the way: the decision says what is still wanting."""
+        """Straight to a step (F2 then its number, or a click on the steps bar); nothing is
+        checked on the way: the decision says what is still wanting."""
+        self.choosing_step = False
+        self.refresh_bindings()
         if 1 <= number <= len(STEPS) and self.decision is None:
-            self.go(STEPS[number - 1])
+            self.say("")
+            if STEPS[number - 1] is self.step:
+                self._show_step()  # the same step: its focus comes back
+            else:
+                self.go(STEPS[number - 1])
+
+    def action_goto(self, number: int) -> None:
+        """A click on a step of the steps bar."""
+        self.step_widget(self.step).keep()
+        self.action_jump(number)
 
     def action_choose_step(self) -> None:
-        """F2: pick the step to go to, by its number."""
+        """F2: the next digit picks the step. The focus leaves the field now, in the same
+        key's handling, so the digit goes to the screen even when typed at once."""
         if self.decision is not None:
             return
-        choices = [(str(i), self.t(f"intake.step_{s.value}")) for i, s in enumerate(STEPS, 1)]
-
-        def chosen(number: str | None) -> None:
-            if number:
-                self.action_jump(int(number))
-
-        self.app.push_screen(ChoiceModal(self.t, self.t("intake.choose_step"), choices), chosen)
+        self.step_widget(self.step).keep()
+        self.choosing_step = True
+        self.set_focus(None)
+        steps = "  ".join(f"{i} {self.t(f'intake.step_{s.value}')}" for i, s in enumerate(STEPS, 1))
+        self.say(self.t("intake.choose_step", steps=steps))
+        self.refresh_bindings()
 
     def decided(self, decision: Decision) -> None:
         """The intake is closed with `decision`: the steps no longer change it."""
@@ -355,7 +370,13 @@ class IntakeScreen(ConsoleScreen):
     # --- leaving --------------------------------------------------------------------------
 
     async def action_close(self) -> None:
-        """Esc: back to the counter; the draft stays and reopens with `i`."""
+        """Esc: back to the counter; the draft stays and reopens with `i`. While F2 waits for
+        a step's number, Esc only gives that up."""
+        if self.choosing_step:
+            self.choosing_step = False
+            self.say("")
+            self._show_step()
+            return
         self.keep_all()
         await self.saved()
         self.app.pop_screen()

@@ -58,3 +58,17 @@ class IntakeStep(Vertical):
     def ready_to_leave(self) -> bool:
         """F4: whether the step is complete enough to go on; if not, say what is wrong."""
         return True
+
+
+ID_REASONS = {"length", "format", "birth_date", "checksum", "region"}
+"""Why an identifier is wrong (its check's reasons); other reasons are of a form value."""
+
+
+def problem_words(t: Messages, kind: str, reason: str) -> str:
+    """What is wrong with a value of `kind` (id_number, credit_code, mobile, date …), in
+    words: a wrong length says the length it should have."""
+    if reason == "required":
+        return t("intake.required")
+    if reason == "length" and t.has(f"id_reason.length_{kind}"):
+        return t(f"id_reason.length_{kind}")
+    return t(f"id_reason.{reason}" if reason in ID_REASONS else f"form_reason.{reason}")
