@@ -64,7 +64,7 @@ class Console:
         os.close(self.fd)
 
     def quit(self) -> None:
-        os.write(self.fd, b"\x11")  # ctrl+q
+        os.write(self.fd, b"\x11\x11")  # Ctrl+Q asks first once logged in; twice quits
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if os.waitpid(self.pid, os.WNOHANG)[0]:

@@ -51,8 +51,9 @@ class MaterialRecord:
         return replace(self, copies=copies, marked_missing=False, not_applicable=False)
 
     def deferred(self, until: date) -> MaterialRecord:
-        """Deferred under a pledge until `until`."""
-        return replace(self, deferred_until=until, marked_missing=False, not_applicable=False)
+        """Deferred under a pledge until `until`: not handed over now (what was recorded as
+        handed over no longer counts; scans stay), brought by that day."""
+        return MaterialRecord(deferred_until=until, scans=self.scans)
 
     def missing(self) -> MaterialRecord:
         """Marked missing: nothing handed over counts any more."""

@@ -79,6 +79,7 @@ class ClerkConsoleApp(App[None]):
         self.spool_wake = threading.Event()
         self._crash: BaseException | None = None
         self.crash_words = ""  # what the terminal shows when the console stops on a crash
+        self._asking_quit = False
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
@@ -102,6 +103,24 @@ class ClerkConsoleApp(App[None]):
             focused.value = focused.value[: -len(text)]  # it was typed there on its way
         self.screen.post_message(Scanned(code))
         return True
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: asked first once someone is logged in (the default stays); what is open
+        is kept either way: a draft reopens, the ticket stays at hand."""
+        if self.client is None or self.client.token is None or self._asking_quit:
+            self.exit()  # nobody logged in, or Ctrl+Q twice: quit
+            return
+        from clerk_console.tui.widgets.prompts import ChoiceModal
+
+        choices = [("stay", self.t("quit.stay")), ("quit", self.t("quit.quit"))]
+
+        def chosen(answer: str | None) -> None:
+            self._asking_quit = False
+            if answer == "quit":
+                self.exit()
+
+        self._asking_quit = True
+        self.push_screen(ChoiceModal(self.t, self.t("quit.title"), choices), chosen)
 
     def get_key_display(self, binding: Binding) -> str:
         """Keys as the footer and the key help show them: F-keys in capitals (F9)."""

@@ -236,7 +236,11 @@ async def test_newborn_with_a_material_verified_by_sharing(
         await pilot.press(*"S510000123456", "enter")
         await settle(pilot)
         # The registry by its name, and the form fields its record carries filled from it.
-        assert "已通过出生医学证明信息库共享核验，填入 4 项" in text(screen, "#intake-message")
+        said = text(screen, "#intake-message")
+        assert (
+            "已通过出生医学证明信息库共享核验，一表中已填入：新生儿姓名、出生日期、母亲姓名、父亲姓名"
+            in said
+        )
         assert screen.intake is not None
         assert screen.intake.record("birth_certificate").verified_by_sharing
         newborn = screen.catalog.form_fields["newborn_name"]

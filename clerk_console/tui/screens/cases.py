@@ -312,7 +312,7 @@ class CasesScreen(StaffScreen):
             resume = await asyncio.to_thread(store.load_draft, key)
             if resume is not None:
                 screen = IntakeScreen(self.t, counter, self.ticket, resume, clerk=clerk)
-                self.app.push_screen(screen)
+                self.app.switch_screen(screen)  # in place of this one: Esc leads to the counter
                 return
         try:
             case = await self.client.case(number)
@@ -324,7 +324,9 @@ class CasesScreen(StaffScreen):
             return
         key = f"{counter:03d}-{uuid4().hex[:12]}"
         intake = reopened(case, key, counter, clerk, self.ticket)
-        self.app.push_screen(
+        # In place of this screen: Esc after the decision leads back to the counter, where
+        # `f` finishes the ticket (as the decision's hint says).
+        self.app.switch_screen(
             IntakeScreen(self.t, counter, self.ticket, intake, clerk=clerk, continued=True)
         )
 

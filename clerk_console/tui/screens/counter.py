@@ -93,6 +93,23 @@ class CounterScreen(StaffScreen):
         if self.console.catalog_error:  # the clerk learns it now, not at the first intake
             self._say(self.t("counter.catalog_failed", error=self.console.catalog_error), True)
         self.follow_feed()
+        self.tell_open_draft()
+
+    def on_screen_resume(self) -> None:
+        self.tell_open_draft()
+
+    @work(group="drafts", exclusive=True)
+    async def tell_open_draft(self) -> None:
+        """An intake left open (Esc, a restart) is said, so it is not forgotten."""
+        store = self.console.store
+        if store is None:
+            return
+        drafts = await asyncio.to_thread(store.open_drafts, self.counter)
+        if not drafts:
+            return
+        draft = await asyncio.to_thread(store.load_draft, drafts[0])
+        who = draft.applicant.name if draft is not None and draft.applicant.name else "—"
+        self._say(self.t("counter.open_draft", who=who))
 
     # --- showing ----------------------------------------------------------------------
 

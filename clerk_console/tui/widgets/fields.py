@@ -20,7 +20,13 @@ from textual.widgets import Input, Static
 
 
 class FieldInput(Input):
-    """An input whose Enter calls `on_enter(self)` at once, in order."""
+    """An input whose Enter calls `on_enter(self)` at once, in order. With `mask` (an ID
+    number's or a mobile's), what it holds shows masked while the focus is elsewhere, as
+    the rest of the console shows such numbers, unless `revealed` (an audited reveal)."""
+
+    # Class defaults: Input reads its value (below) while it is still being built.
+    mask: Callable[[str], str] | None = None
+    revealed = False
 
     def __init__(
         self,
@@ -28,6 +34,7 @@ class FieldInput(Input):
         placeholder: str = "",
         *,
         on_enter: Callable[[FieldInput], None] | None = None,
+        mask: Callable[[str], str] | None = None,
         password: bool = False,
         max_length: int = 0,
         id: str | None = None,
@@ -42,6 +49,27 @@ class FieldInput(Input):
             classes=classes,
         )
         self.on_enter = on_enter
+        self.mask = mask
+        self.revealed = False
+
+    @property
+    def _value(self) -> Text:
+        if self.mask is not None and self.value and not self.revealed and not self.has_focus:
+            return Text(self.mask(self.value), no_wrap=True, overflow="ignore", end="")
+        return super()._value
+
+    def on_focus(self) -> None:
+        if self.mask is not None:
+            self.refresh()  # in full while it is being typed or checked
+
+    def on_blur(self) -> None:
+        if self.mask is not None:
+            self.refresh()
+
+    def reveal(self, revealed: bool) -> None:
+        """Show the number in full (after an audited reveal) or masked again."""
+        self.revealed = revealed
+        self.refresh()
 
     async def _on_key(self, event: events.Key) -> None:
         focused = self.screen.focused

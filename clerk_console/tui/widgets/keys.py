@@ -44,6 +44,8 @@ class ConsoleFooter(Footer):
 
     async def _rebuild(self) -> None:
         self._pending = False
+        if not self.is_attached or not self.screen.is_attached:
+            return  # its screen has gone (switched away) before this frame
         shown = tuple(
             (key, binding.description, enabled)
             for key, (_n, binding, enabled, _t) in self.screen.active_bindings.items()
@@ -65,19 +67,25 @@ class ConsoleFooter(Footer):
             yield helper
 
 
-def _textuals(nodes: Iterable[object]) -> set[tuple[str, str]]:
-    """(key, action) of the bindings Textual's own classes declare on `nodes` (Tab, copy):
-    they speak English and are not the clerk's work."""
+def _declared(nodes: Iterable[object], package: str) -> set[tuple[str, str]]:
+    """(key, action) of the bindings the classes of `package` declare on `nodes`."""
     declared: set[tuple[str, str]] = set()
     for node in nodes:
         for cls in type(node).__mro__:
-            if not cls.__module__.startswith("textual."):
+            if not cls.__module__.startswith(package):
                 continue
             for binding in cls.__dict__.get("BINDINGS", ()):
                 if isinstance(binding, Binding):
                     for key in binding.key.split(","):
                         declared.add((key.strip(), binding.action))
     return declared
+
+
+def _textuals(nodes: Iterable[object]) -> set[tuple[str, str]]:
+    """(key, action) of the bindings only Textual's own classes declare (Tab, copy): they
+    speak English and are not the clerk's work (Ctrl+Q, ours too, stays)."""
+    nodes = list(nodes)
+    return _declared(nodes, "textual.") - _declared(nodes, "clerk_console.")
 
 
 def key_label(display: str) -> str:
@@ -104,6 +112,11 @@ def screen_keys(screen: Screen[Any]) -> list[tuple[str, str, bool]]:
         seen.add(binding.action)
         label = key_label(screen.app.get_key_display(binding))
         rows.append((label, binding.description, enabled))
+    # Keys a widget takes itself (Enter on a row, the arrows), as its step notes them.
+    t = getattr(screen, "t", None)
+    for node in focused.ancestors_with_self if focused is not None else ():
+        for key, message in getattr(node, "KEY_NOTES", ()):
+            rows.append((key, t(message) if t else message, True))
     return rows
 
 

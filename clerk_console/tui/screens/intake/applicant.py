@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from clerk_console.domain.identifiers import mask_id_number, mask_mobile
 from clerk_console.domain.intake import (
     Agent,
     Applicant,
@@ -23,7 +24,7 @@ from clerk_console.domain.intake import (
     form_value_problem,
     normalised,
 )
-from clerk_console.tui.screens.intake.step import IntakeStep, problem_words
+from clerk_console.tui.screens.intake.step import IntakeStep, fit_labels, problem_words
 from clerk_console.tui.widgets.fields import FieldInput, set_shown
 
 PERSON_FIELDS = ("name", "id_number", "mobile")
@@ -45,6 +46,8 @@ KIND_OF = {
     "agent_mobile": "mobile",
 }
 """The identifier kind each checked field holds."""
+MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
+"""How a number of a kind shows masked (as everywhere else on the console's screens)."""
 
 
 class ApplicantStep(IntakeStep):
@@ -53,20 +56,29 @@ class ApplicantStep(IntakeStep):
 
     STEP = Step.APPLICANT
     BINDINGS = [Binding("ctrl+t", "toggle_kind", "key.toggle_kind")]
+    KEY_NOTES = (("Enter", "keys.note_next_field"), ("Tab", "keys.note_agent"))
 
     def compose(self) -> ComposeResult:
         t = self.t
         with VerticalScroll(id="applicant-scroll"):
             yield Static("", id="applicant-kind")
             for name in APPLICANT_FIELDS:
-                with Horizontal(id=f"row-{name}", classes="field-row"):
-                    yield Label(t(f"field.{name}"), classes="field-label")
-                    yield FieldInput(id=f"in-{name}", classes="intake-field", on_enter=self.entered)
+                yield self._row(name)
             yield Static(t("intake.agent_header"), id="agent-header")
             for name in AGENT_FIELDS:
-                with Horizontal(id=f"row-{name}", classes="field-row"):
-                    yield Label(t(f"field.{name}"), classes="field-label")
-                    yield FieldInput(id=f"in-{name}", classes="intake-field", on_enter=self.entered)
+                yield self._row(name)
+
+    def _row(self, name: str) -> Horizontal:
+        """A field with its label on one line; numbers masked while not being typed."""
+        mask = MASKS.get(KIND_OF.get(name, ""))
+        field = FieldInput(
+            id=f"in-{name}", classes="intake-field", on_enter=self.entered, mask=mask
+        )
+        label = Label(self.t(f"field.{name}"), classes="field-label")
+        return Horizontal(label, field, id=f"row-{name}", classes="field-row")
+
+    def on_mount(self) -> None:
+        fit_labels(self, ".field-label")
 
     # --- showing ---------------------------------------------------------------------
 

@@ -34,8 +34,9 @@ from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 DEFAULT_DEFERRAL_DAYS = 7
 COLUMNS = ("material", "state", "received", "original", "copies", "items")
 """In this order so that on 80 columns what matters is in sight: the material, its state
-and what was received; the items it serves come last."""
-WIDTHS = {"material": 24, "state": 8, "received": 20, "original": 6, "copies": 4}
+and what was received; the items it serves come last, and only where there is room."""
+WIDE = 110
+"""From this many columns the table shows the items each material serves."""
 STATUS_STYLE = {
     EntryStatus.MISSING: "red",
     EntryStatus.INSUFFICIENT: "yellow",
@@ -76,17 +77,46 @@ class ChecklistStep(IntakeStep):
         Binding("n", "not_applicable", "key.not_applicable", show=False),
     ]
 
+    KEY_NOTES = (("Enter", "keys.note_as_required"), ("↑↓", "keys.note_materials"))
+
     def compose(self) -> ComposeResult:
         yield DataTable(id="intake-checklist", cursor_type="row", zebra_stripes=True)
         yield Static("", id="intake-completeness")
 
-    def on_mount(self) -> None:
+    _widths: dict[str, int] = {}
+
+    def on_resize(self) -> None:
+        widths = self._column_widths(self.size.width)
+        if widths == self._widths:
+            return
+        self._widths = widths
         table = self.query_one("#intake-checklist", DataTable)
-        for column in COLUMNS:
-            label = self.t(f"intake.col_{column}")
-            # Never narrower than its heading ("Original" was cut to "Origin").
-            width = max(WIDTHS[column], cell_len(label)) if column in WIDTHS else None
-            table.add_column(label, key=column, width=width)
+        table.clear(columns=True)
+        for column, width in widths.items():
+            table.add_column(self.t(f"intake.col_{column}"), key=column, width=width)
+        self.refresh_from_draft()
+
+    def _column_widths(self, total: int) -> dict[str, int]:
+        """Each column's width for a table `total` columns wide: headings never cut
+        ("Original" was "Origin"), the material's name and what was received sharing what
+        is left, the items only from WIDE columns."""
+        heading = {c: cell_len(self.t(f"intake.col_{c}")) for c in COLUMNS}
+        state = max(
+            8, heading["state"], *(cell_len(self.t(f"status.{s.value}")) for s in EntryStatus)
+        )
+        widths = {
+            "state": state,
+            "original": max(4, heading["original"]),
+            "copies": max(4, heading["copies"]),
+        }
+        shown = COLUMNS if total >= WIDE else COLUMNS[:-1]
+        room = total - sum(widths.values()) - 2 * len(shown) - 2  # cell padding, scroll bar
+        if "items" in shown:
+            widths["items"] = max(heading["items"], room // 4)
+            room -= widths["items"]
+        widths["material"] = max(heading["material"], room * 5 // 9)
+        widths["received"] = max(heading["received"], room - widths["material"])
+        return {c: widths[c] for c in shown}
 
     def show(self) -> None:
         self.refresh_from_draft()
@@ -104,7 +134,9 @@ class ChecklistStep(IntakeStep):
             table.clear()
             show_text(self.query_one("#intake-completeness", Static), "")
             return
-        rows = [self._cells(a) for a in assessment.entries]
+        if not self._widths:
+            return  # no columns before the first size is known (on_resize makes them)
+        rows = [self._cells(a)[: len(self._widths)] for a in assessment.entries]
         keys = [a.entry.material.code for a in assessment.entries]
         shown = [str(k.value) for k in table.rows]
         if shown == keys:
@@ -266,18 +298,22 @@ class ChecklistStep(IntakeStep):
             self.say(self.t("problem.not_deferrable", materials=entry.material.name), True)
             return
 
+        longest = self.host.console.settings.intake.max_deferral_days
+
         def typed(answer: str | None) -> None:
             if answer is None:
                 return
-            days = answer or str(DEFAULT_DEFERRAL_DAYS)
-            if not days.isdigit() or not 1 <= int(days) <= 180:
-                self.say(self.t("intake.bad_days", answer=answer), error=True)
+            days = answer or str(min(DEFAULT_DEFERRAL_DAYS, longest))
+            # The hall's limit is said now, not first at the decision.
+            if not days.isdigit() or not 1 <= int(days) <= longest:
+                self.say(self.t("intake.bad_days", answer=answer, longest=longest), error=True)
                 return
             until = datetime.now(UTC).date() + timedelta(days=int(days))
             self._change("defer", lambda r, e: r.deferred(until))
 
-        title = self.t("intake.ask_deferral", material=entry.material.name)
-        self.app.push_screen(TextModal(self.t, title, str(DEFAULT_DEFERRAL_DAYS)), typed)
+        title = self.t("intake.ask_deferral", material=entry.material.name, longest=longest)
+        default = str(min(DEFAULT_DEFERRAL_DAYS, longest))
+        self.app.push_screen(TextModal(self.t, title, default), typed)
 
     # --- verified by sharing ----------------------------------------------------------------
 

@@ -46,6 +46,7 @@ class DecisionStep(IntakeStep):
         ),
         Binding("j", "instant", "key.instant"),
     ]
+    KEY_NOTES = (("Enter", "keys.note_decide"),)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="decision-scroll"):

@@ -16,7 +16,8 @@ from textual.widgets import Input, Label, Static
 
 from clerk_console.domain.checklist import FormLine, merged_form
 from clerk_console.domain.intake import Step, form_value, form_value_problem, prefill
-from clerk_console.tui.screens.intake.step import IntakeStep, problem_words
+from clerk_console.tui.screens.intake.applicant import MASKS
+from clerk_console.tui.screens.intake.step import IntakeStep, fit_labels, problem_words
 from clerk_console.tui.widgets.fields import FieldInput, set_shown, show_text
 
 
@@ -28,6 +29,7 @@ class FormStep(IntakeStep):
         Binding("down", "field(1)", "key.next_field", show=False),
         Binding("up", "field(-1)", "key.previous_field", show=False),
     ]
+    KEY_NOTES = (("Enter", "keys.note_next_empty"),)
 
     def compose(self) -> ComposeResult:
         yield Static(self.t("intake.form_hint"), id="form-hint")
@@ -36,9 +38,15 @@ class FormStep(IntakeStep):
                 with Horizontal(id=f"row-{spec.code}", classes="form-row"):
                     yield Label(spec.label, classes="form-label")
                     yield FieldInput(
-                        id=f"form-{spec.code}", classes="form-field", on_enter=self.entered
+                        id=f"form-{spec.code}",
+                        classes="form-field",
+                        on_enter=self.entered,
+                        mask=MASKS.get(spec.kind),
                     )
                     yield Static("", id=f"note-{spec.code}", classes="form-note")
+
+    def on_mount(self) -> None:
+        fit_labels(self, ".form-label")
 
     # --- showing -----------------------------------------------------------------------
 

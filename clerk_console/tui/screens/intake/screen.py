@@ -45,7 +45,7 @@ from clerk_console.tui.screens.intake.decision import DecisionStep
 from clerk_console.tui.screens.intake.form import FormStep
 from clerk_console.tui.screens.intake.selection import SelectionStep
 from clerk_console.tui.screens.intake.step import IntakeStep
-from clerk_console.tui.widgets.fields import show_text
+from clerk_console.tui.widgets.fields import FieldInput, show_text
 from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
 from clerk_console.tui.widgets.prompts import ChoiceModal
@@ -277,7 +277,7 @@ class IntakeScreen(ConsoleScreen):
             if action == "next_step":
                 return self.step is not Step.DECISION
         if action == "reveal":
-            return bool(self.intake.applicant.name)
+            return True
         return True
 
     def action_previous_step(self) -> None:
@@ -353,6 +353,9 @@ class IntakeScreen(ConsoleScreen):
         """Ctrl+R: the applicant's numbers in full, or masked again; showing is audited."""
         self.revealed = not self.revealed
         self._show_who()
+        for field in self.query(FieldInput):
+            if field.mask is not None:
+                field.reveal(self.revealed)
         if self.revealed:
             self.audit_reveal(self.intake)
 
@@ -399,6 +402,7 @@ class IntakeScreen(ConsoleScreen):
     async def discard(self) -> None:
         await self.saved()
         await asyncio.to_thread(self.store.discard_draft, self.intake)
+        self.app.notify(self.t("intake.discarded"), timeout=8)
         self.app.pop_screen()
 
     def action_print_queue(self) -> None:

@@ -30,9 +30,17 @@ class SelectionStep(IntakeStep):
     STEP = Step.SELECTION
     BINDINGS = [
         *(Binding(str(n), f"answer({n})", show=False) for n in range(1, 10)),
+        Binding("left", "other_question(-1)", show=False),
+        Binding("right", "other_question(1)", show=False),
         Binding("slash", "search", "key.search_again", key_display="/"),
         Binding("down", "to_results", show=False),
     ]
+    KEY_NOTES = (
+        ("1–9", "keys.note_answer"),
+        ("Enter", "keys.note_choose"),
+        ("←→", "keys.note_other_question"),
+        ("↑↓", "keys.note_choices"),
+    )
 
     def compose(self) -> ComposeResult:
         yield FieldInput(
@@ -70,6 +78,19 @@ class SelectionStep(IntakeStep):
             return self.screen.focused is self.query_one("#intake-query")
         return True
 
+    def action_other_question(self, step: int) -> None:
+        """←/→: the question before or after, to answer or change it."""
+        questions = self.query_one("#intake-questions", OptionList)
+        if not questions.option_count:
+            return
+        current = questions.highlighted or 0
+        questions.highlighted = max(0, min(questions.option_count - 1, current + step))
+        checklist = self.host.checklist()
+        if checklist is not None:
+            self._show_choices(checklist)
+        if questions.get_option_at_index(questions.highlighted).id == GO_ON:
+            self.screen.set_focus(questions)
+
     def action_to_results(self) -> None:
         """↓ in the search: into the hits, to pick one with ↑↓ and Enter."""
         results = self.query_one("#intake-results", OptionList)
@@ -80,17 +101,23 @@ class SelectionStep(IntakeStep):
     # --- searching ------------------------------------------------------------------------
 
     def _show_results(self) -> None:
-        """The search results while searching; once chosen, the room goes to the questions."""
+        """The search results while searching; once chosen, the room goes to the questions,
+        and Tab no longer reaches the search (a digit meant for a question would change it):
+        `/` searches again."""
         results = self.query_one("#intake-results", OptionList)
-        searching = self.screen.focused in (results, self.query_one("#intake-query"))
+        query = self.query_one("#intake-query", Input)
+        searching = self.screen.focused in (results, query)
         set_shown(results, searching or self.intake.selection is None)
+        query.can_focus = searching or self.intake.selection is None
 
     def on_descendant_focus(self) -> None:
         self._show_results()
 
     def action_search(self) -> None:
         """/: search again (a new choice starts the questions afresh)."""
-        self.screen.set_focus(self.query_one("#intake-query", Input))
+        query = self.query_one("#intake-query", Input)
+        query.can_focus = True
+        self.screen.set_focus(query)
 
     @on(Input.Changed, "#intake-query")
     def _query_changed(self, event: Input.Changed) -> None:

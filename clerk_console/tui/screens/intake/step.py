@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from textual.containers import Vertical
+from textual.widgets import Label
 
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.intake import Intake, Step
@@ -20,6 +22,8 @@ class IntakeStep(Vertical):
     shows the draft. The screen holds the draft; a step changes it through `host.change`."""
 
     STEP: ClassVar[Step]
+    KEY_NOTES: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """Keys its widgets take themselves (Enter on a row, arrows), for F9: (key, message)."""
 
     def __init__(self, host: IntakeScreen) -> None:
         super().__init__(id=f"step-{self.STEP.value}", classes="intake-step")
@@ -72,3 +76,13 @@ def problem_words(t: Messages, kind: str, reason: str) -> str:
     if reason == "length" and t.has(f"id_reason.length_{kind}"):
         return t(f"id_reason.length_{kind}")
     return t(f"id_reason.{reason}" if reason in ID_REASONS else f"form_reason.{reason}")
+
+
+def fit_labels(step: IntakeStep, selector: str) -> None:
+    """Every label of `selector` as wide as the widest (plus the required mark), so the
+    fields line up and no label of the clerk's language is cut; 16 to 30 columns."""
+    labels = list(step.query(selector).results(Label))
+    widest = max((cell_len(str(label.content)) for label in labels), default=16)
+    width = max(16, min(30, widest + 2))
+    for label in labels:
+        label.styles.width = width
