@@ -53,6 +53,7 @@ class CasesScreen(StaffScreen):
     ]
 
     MESSAGE_ID = "#cases-message"
+    NARROW = 150  # the list and the detail side by side only on a wide terminal
 
     def __init__(self, t: Messages, ticket: str | None = None, find: str | None = None) -> None:
         """`ticket`: the ticket at hand at the counter (a supplement notice taken up again is

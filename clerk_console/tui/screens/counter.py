@@ -142,7 +142,9 @@ class CounterScreen(StaffScreen):
             table.add_row(
                 Text(f"{line['prefix']} {line['name']}", style=style),
                 str(line["waiting"]),
-                self.t("counter.minutes", n=line["estimated_wait_seconds"] // 60),
+                self.t("counter.minutes", n=line["estimated_wait_seconds"] // 60)
+                if line["waiting"]
+                else self.t("counter.no_wait"),
             )
         self.query_one("#lines", Static).update(table)
 

@@ -172,7 +172,9 @@ class KioskScreen(StaffScreen):
         self.query_one("#slip-number", Digits).update(slip.ticket.number)
         detail = [
             self.t("kiosk.ahead", n=slip.waiting_ahead),
-            self.t("kiosk.estimate", minutes=slip.estimated_wait_seconds // 60),
+            self.t("kiosk.estimate", minutes=slip.estimated_wait_seconds // 60)
+            if slip.waiting_ahead
+            else self.t("kiosk.no_wait"),
         ]
         if slip.ticket.priority:
             detail.append(self.t("counter.priority"))

@@ -89,8 +89,12 @@ def _textuals(nodes: Iterable[object]) -> set[tuple[str, str]]:
 
 
 def key_label(display: str) -> str:
-    """A key as the footer and the key help show it: F-keys in capitals."""
-    return display.upper() if re.fullmatch(r"f\d+", display) else display
+    """A key as the footer, the key help and the README write it: F9, Ctrl+O."""
+    if re.fullmatch(r"f\d+", display):
+        return display.upper()
+    if display.startswith("^") and len(display) == 2:
+        return "Ctrl+" + display[1].upper()
+    return display
 
 
 def screen_keys(screen: Screen[Any]) -> list[tuple[str, str, bool]]:

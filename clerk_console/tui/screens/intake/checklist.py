@@ -143,12 +143,9 @@ class ChecklistStep(IntakeStep):
             # The same materials: only the cells that changed are redrawn (a key's work).
             for key, cells in zip(keys, rows, strict=True):
                 old = table.get_row(key)
-                for column, (before, after) in zip(
-                    COLUMNS, zip(old, cells, strict=True), strict=True
-                ):
-                    if str(before) != str(after) or getattr(before, "style", None) != getattr(
-                        after, "style", None
-                    ):
+                for column, before, after in zip(self._widths, old, cells, strict=True):
+                    style = getattr(before, "style", None), getattr(after, "style", None)
+                    if str(before) != str(after) or style[0] != style[1]:
                         table.update_cell(key, column, after)
         else:
             row = table.cursor_row

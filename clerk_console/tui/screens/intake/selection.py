@@ -56,6 +56,9 @@ class SelectionStep(IntakeStep):
     # --- showing -----------------------------------------------------------------------
 
     def show(self) -> None:
+        query = self.query_one("#intake-query", Input)
+        if not query.value and self.intake.selection is None:
+            self._search("")  # nothing typed yet: the bundles, then the items
         self._show_questions(highlight="")  # the first unanswered, or the last line
         checklist = self.host.checklist()
         if checklist is None:
