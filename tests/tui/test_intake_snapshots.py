@@ -1,10 +1,11 @@
-"""The look of the intake steps: applicant, checklist and one form. Refresh after an
-intended change with --snapshot-update and review the SVGs."""
+"""The look of the intake's five steps, at the size they were made at and at 80x24.
+Refresh after an intended change with --snapshot-update and review the SVGs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 
 from clerk_console.cli import make_app
@@ -12,52 +13,123 @@ from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 
 from tui.helpers import settle
-from tui.test_intake_flow import company_applicant, open_intake, qykb_settled
+from tui.test_counter_day import highlight, person
+from tui.test_intake_flow import fill_form, open_intake
 
-SIZE = (130, 40)
+SIZES = [(130, 40), (80, 24)]
 SnapCompare = Callable[..., bool]
+sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+
+
+async def to_questions(pilot: Pilot[None]) -> None:
+    """企业开办 chosen, two of its questions answered."""
+    screen = await open_intake(pilot)
+    await person(pilot)
+    await pilot.press(*"qykb", "enter", "1", "2")
+    await settle(pilot)
+    assert screen.step.value == "selection"
 
 
 async def to_checklist(pilot: Pilot[None]) -> None:
-    screen = await open_intake(pilot)
-    await company_applicant(pilot)
-    await qykb_settled(pilot, screen)
-    await pilot.press("enter", "enter", "m")  # two handed over, the third missing
+    await to_questions(pilot)
+    screen = pilot.app.screen
+    while (checklist := screen.checklist()) is not None and checklist.next_question:  # type: ignore[attr-defined]
+        await pilot.press("1")
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("enter", "enter")  # two handed over
+    highlight(screen, "articles")  # type: ignore[arg-type]
+    await pilot.press("m")  # the articles missing
     await settle(pilot)
 
 
-def test_applicant_step(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
-) -> None:
+def snap(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+    steps: Callable[[Pilot[None]], object],
+    lang: str | None = None,
+) -> bool:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
+        await steps(pilot)  # type: ignore[misc]
+        await settle(pilot)
+
+    app = make_app(settings, lang=lang, platform=platform)
+    return snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@sizes
+def test_applicant_step(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+) -> None:
+    async def steps(pilot: Pilot[None]) -> None:
         await open_intake(pilot)
         await pilot.press("ctrl+t", *"江阳示范科技有限公司", "enter", *"91110000600037341A", "f4")
-        await settle(pilot)
 
-    app = make_app(settings, platform=platform)
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, settings, platform, size, steps)
 
 
+@sizes
+def test_selection_step(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+) -> None:
+    assert snap(snap_compare, settings, platform, size, to_questions)
+
+
+@sizes
 def test_checklist_step(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
 ) -> None:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await to_checklist(pilot)
-
-    app = make_app(settings, platform=platform)
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, settings, platform, size, to_checklist)
 
 
+@sizes
+def test_checklist_step_in_english(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+) -> None:
+    assert snap(snap_compare, settings, platform, size, to_checklist, lang="en")
+
+
+@sizes
 def test_form_step(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
 ) -> None:
-    async def run_before(pilot: Pilot[None]) -> None:
-        await settle(pilot)
+    async def steps(pilot: Pilot[None]) -> None:
+        await to_checklist(pilot)
+        await pilot.press("f4")
+
+    assert snap(snap_compare, settings, platform, size, steps)
+
+
+@sizes
+def test_decision_step(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+) -> None:
+    async def steps(pilot: Pilot[None]) -> None:
         await to_checklist(pilot)
         await pilot.press("f4")
         await settle(pilot)
+        fill_form(pilot.app.screen)  # type: ignore[arg-type]
+        await pilot.press("f4")
 
-    app = make_app(settings, platform=platform)
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, settings, platform, size, steps)

@@ -17,8 +17,10 @@ from clerk_console.sync.client import PlatformClient
 
 from tui.helpers import settle
 
-SIZE = (120, 34)
+SIZES = [(120, 34), (80, 24)]
+"""The size the screens were made at, and the smallest terminal a counter may have."""
 SnapCompare = Callable[..., bool]
+sizes = pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 
 
 @pytest.fixture
@@ -57,8 +59,12 @@ async def until(pilot: Pilot[None], check: Callable[[], bool]) -> None:
             return
 
 
+@sizes
 def test_counter_screen(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await login(pilot, "clerk01", "111111")
@@ -69,11 +75,15 @@ def test_counter_screen(
         )
 
     app = make_app(settings, platform=platform)
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@sizes
 def test_kiosk_screen(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await login(pilot, "guide01", "333333")
@@ -83,11 +93,15 @@ def test_kiosk_screen(
         await until(pilot, lambda: "3 人" in str(pilot.app.screen.query_one("#line-B").label))
 
     app = make_app(settings, platform=platform, start="kiosk")
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@sizes
 def test_supervisor_screen(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await login(pilot, "super01", "222222")
@@ -95,11 +109,15 @@ def test_supervisor_screen(
         await settle(pilot)
 
     app = make_app(settings, platform=platform, start="kiosk")
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@sizes
 def test_display_screen(
-    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
 ) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
@@ -107,4 +125,22 @@ def test_display_screen(
         await settle(pilot)
 
     app = make_app(settings, platform=platform, start="display")
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@sizes
+def test_counter_key_help(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+) -> None:
+    """F9 on the counter: every key of the screen, one key away."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await login(pilot, "clerk01", "111111")
+        await pilot.press("n", "f9")
+        await settle(pilot)
+
+    app = make_app(settings, platform=platform)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -23,6 +23,10 @@ def test_login_start(snap_compare: SnapCompare, settings: ConsoleConfig) -> None
     assert snap_compare(make_app(settings), terminal_size=SIZE, run_before=settle)
 
 
+def test_login_start_on_80_columns(snap_compare: SnapCompare, settings: ConsoleConfig) -> None:
+    assert snap_compare(make_app(settings), terminal_size=(80, 24), run_before=settle)
+
+
 def test_guide_start(snap_compare: SnapCompare, settings: ConsoleConfig) -> None:
     assert snap_compare(make_app(settings, start="guide"), terminal_size=SIZE, run_before=settle)
 

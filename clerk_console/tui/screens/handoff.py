@@ -138,7 +138,9 @@ class HandoffScreen(StaffScreen):
             parts.append(t("handoff.copies", n=record["copies"]))
         if record.get("scans"):
             parts.append(t("handoff.scans", n=record["scans"]))
-        return t.join(parts) or t("handoff.not_applicable")
+        if record.get("not_applicable"):
+            parts.append(t("handoff.not_applicable"))
+        return t.join(parts) or t("handoff.not_recorded")
 
     def action_export(self) -> None:
         """Save an attachment to a folder, to open it with the desktop's viewer."""

@@ -135,16 +135,29 @@ class KeyHelp(ModalScreen[None]):
         self.t, self.title_text, self.keys = t, title, list(keys)
 
     def compose(self) -> ComposeResult:
+        # Two columns of keys when there are many, so a counter's keys fit on 80x24.
+        halves = 2 if len(self.keys) > 10 else 1
         table = Table.grid(padding=(0, 2))
-        table.add_column(no_wrap=True, style="bold")
-        table.add_column()
-        for key, what, enabled in self.keys:
-            style = "" if enabled else "dim"
-            table.add_row(Text(key, style=style or "bold"), Text(what, style=style))
+        for _ in range(halves):
+            table.add_column(no_wrap=True, style="bold")
+            table.add_column()
+        rows = (len(self.keys) + halves - 1) // halves
+        for r in range(rows):
+            cells: list[Text] = []
+            for h in range(halves):
+                index = h * rows + r
+                if index < len(self.keys):
+                    key, what, enabled = self.keys[index]
+                    style = "" if enabled else "dim"
+                    cells += [Text(key, style=style or "bold"), Text(what, style=style)]
+            table.add_row(*cells)
         with VerticalScroll(classes="modal-box", id="key-help"):
             yield Static(self.title_text, classes="modal-title")
             yield Static(table, id="key-help-table")
             yield Static(self.t("keys.hint"), classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#key-help").focus()  # ↑↓ scroll it, if it is still too long
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -68,7 +68,7 @@ class ChecklistStep(IntakeStep):
         Binding("asterisk", "all_as_required", "key.all_as_required", key_display="*"),
         Binding("m", "missing", "key.missing"),
         Binding("d", "defer", "key.defer"),
-        Binding("v", "share", "key.share"),
+        Binding("v", "share", "key.share", show=False),
         Binding("o", "original", "key.original", show=False),
         Binding("k", "collect", "key.collect", show=False),
         Binding("c", "copy", "key.copy", show=False),

@@ -49,17 +49,20 @@ class DecisionStep(IntakeStep):
     KEY_NOTES = (("Enter", "keys.note_decide"),)
 
     def compose(self) -> ComposeResult:
+        # The decisions first (the clerk's next move, in sight on 80x24), then what is
+        # still wanting, then, once decided, what the decision made.
         with VerticalScroll(id="decision-scroll"):
-            yield Static("", id="decision-summary")
+            yield Static("", id="decision-head")
             yield OptionList(id="decision-choices")
+            yield Static("", id="decision-summary")
             yield Static("", id="decision-result")
 
     def on_mount(self) -> None:
         choices = self.query_one("#decision-choices", OptionList)
         for n, kind in enumerate(KINDS, start=1):
-            choices.add_option(
-                Option(f"{n}. {self.t(f'intake.decide_{kind.value}')}", id=kind.value)
-            )
+            label = self.t(f"intake.decide_{kind.value}")
+            choices.add_option(Option(f"{n}. {label}", id=kind.value))
+        choices.highlighted = 0
 
     def show(self) -> None:
         self.refresh_from_draft()
@@ -76,31 +79,31 @@ class DecisionStep(IntakeStep):
     # --- showing -----------------------------------------------------------------------
 
     def refresh_from_draft(self) -> None:
-        self.query_one("#decision-summary", Static).update(self._summary())
+        head, rest = self._summary()
+        self.query_one("#decision-head", Static).update(head)
+        self.query_one("#decision-summary", Static).update(rest)
         set_shown(self.query_one("#decision-choices", OptionList), self.host.decision is None)
 
-    def _summary(self) -> Any:
-        """The materials in one line of counts, and each one that is not complete."""
+    def _summary(self) -> tuple[Any, Any]:
+        """(the application and its counts, each material that is not complete)."""
         t = self.t
         if self.intake.selection is None:
-            return Text(t("intake.summary_nothing_selected"), style="yellow")
+            return Text(t("intake.summary_nothing_selected"), style="yellow"), ""
         assessment = self.host.assessment()
         if assessment is None:
-            return ""
-        counts: dict[EntryStatus, int] = {}
-        for a in assessment.entries:
-            counts[a.status] = counts.get(a.status, 0) + 1
-        table = Table.grid(padding=(0, 2))
-        table.add_column(no_wrap=True)
-        table.add_column()
-        table.add_row(
-            Text(self.host.selection_name(), style="bold"),
+            return "", ""
+        head = Text.assemble(
+            (self.host.selection_name(), "bold"),
+            "  ",
             t(
                 "intake.summary_counts",
                 total=len(assessment.entries),
                 done=assessment.complete_count,
             ),
         )
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column()
         for a in assessment.entries:
             if a.status in (EntryStatus.COMPLETE, EntryStatus.SHARED, EntryStatus.NOT_APPLICABLE):
                 continue
@@ -111,7 +114,7 @@ class DecisionStep(IntakeStep):
             table.add_row(
                 Text("· " + a.entry.material.name), Text(t(f"status.{a.status.value}"), style=style)
             )
-        return table
+        return head, table
 
     # --- deciding ----------------------------------------------------------------------
 
