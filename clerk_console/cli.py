@@ -113,6 +113,12 @@ def make_app(
     return ClerkConsoleApp(settings, lang=lang, platform=factory, start=start)
 
 
+LANG_OPTION = click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Screen language (default zh)."
+)
+"""Before or after the command: `clerk-console --lang en kiosk` or `... kiosk --lang en`."""
+
+
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -120,7 +126,7 @@ def make_app(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Console settings file (else $CLERK_CONSOLE_CONFIG, else the user config dir).",
 )
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Screen language (default zh).")
+@LANG_OPTION
 @click.version_option(package_name="clerk-console")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None, lang: str | None) -> None:
@@ -137,27 +143,30 @@ def main(ctx: click.Context, config_path: Path | None, lang: str | None) -> None
 
 
 @main.command()
+@LANG_OPTION
 @click.pass_context
-def guide(ctx: click.Context) -> None:
+def guide(ctx: click.Context, lang: str | None) -> None:
     """The public service guide (办事指南) for a lobby terminal; F2 logs staff in."""
     settings = load_settings(ctx.obj.get("config_path"))
-    make_app(settings, ctx.obj.get("lang"), start="guide").run()
+    make_app(settings, lang or ctx.obj.get("lang"), start="guide").run()
 
 
 @main.command()
+@LANG_OPTION
 @click.pass_context
-def kiosk(ctx: click.Context) -> None:
+def kiosk(ctx: click.Context, lang: str | None) -> None:
     """The lobby kiosk: a guide unlocks it, then it issues tickets per line."""
     settings = load_settings(ctx.obj.get("config_path"))
-    make_app(settings, ctx.obj.get("lang"), start="kiosk").run()
+    make_app(settings, lang or ctx.obj.get("lang"), start="kiosk").run()
 
 
 @main.command()
+@LANG_OPTION
 @click.pass_context
-def display(ctx: click.Context) -> None:
+def display(ctx: click.Context, lang: str | None) -> None:
     """The hall display: the latest calls in large digits (no login)."""
     settings = load_settings(ctx.obj.get("config_path"))
-    make_app(settings, ctx.obj.get("lang"), start="display").run()
+    make_app(settings, lang or ctx.obj.get("lang"), start="display").run()
 
 
 @main.group()

@@ -31,6 +31,14 @@ def test_help_lists_the_subcommands() -> None:
         assert command in out.stdout
 
 
+def test_the_language_goes_before_or_after_the_screen_command() -> None:
+    for command in ("kiosk", "guide", "display"):
+        out = run(command, "--help")
+        assert out.returncode == 0 and "--lang [zh|en]" in out.stdout, command
+    wrong = run("kiosk", "--lang", "fr")
+    assert wrong.returncode == 2 and "'fr' is not one of 'zh', 'en'" in wrong.stderr
+
+
 def test_catalog_check_of_the_shipped_catalog() -> None:
     out = run("catalog", "check")
     assert out.returncode == 0, out.stderr

@@ -247,12 +247,19 @@ MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
 """Form fields of these kinds are shown masked until the approver reveals them."""
 
 
-def form_view(form: Mapping[str, Any], catalog: Catalog, reveal: bool) -> list[dict[str, str]]:
-    """The one form as an approver reads it: each field by its label, in the catalog's order,
+def form_view(
+    form: Mapping[str, Any], catalog: Catalog, reveal: bool, items: Sequence[str] = ()
+) -> list[dict[str, str]]:
+    """The one form as an approver reads it: the fields their items use (another
+    department's fields are not theirs to read), each by its label in the catalog's order,
     ID numbers and mobiles masked unless revealed (a reveal is recorded by the caller)."""
     out = []
-    known = [code for code in catalog.form_fields if code in form]
-    for code in [*known, *(c for c in form if c not in catalog.form_fields)]:
+    known = [
+        code
+        for code, spec in catalog.form_fields.items()
+        if code in form and (not items or set(items) & set(spec.items))
+    ]
+    for code in known:
         spec = catalog.form_fields.get(code)
         value = str(form[code])
         mask = MASKS.get(spec.kind) if spec is not None else None
@@ -295,7 +302,7 @@ def handoff_detail(
     data = _loads(case.data_json)
     view = handoff_view(row, office, today)
     view["applicant"] = dict(data["applicant"]) if reveal else masked_applicant(data)
-    view["form"] = form_view(data.get("form") or {}, office.catalog, reveal)
+    view["form"] = form_view(data.get("form") or {}, office.catalog, reveal, _loads(row.items_json))
     records = data.get("materials", {})
     codes = handoff_materials(data, _loads(row.items_json), office.catalog)
     files = files_of(s, row.case_number)

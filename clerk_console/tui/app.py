@@ -113,6 +113,8 @@ class ClerkConsoleApp(App[None]):
         from clerk_console.tui.widgets.prompts import ChoiceModal
 
         choices = [("stay", self.t("quit.stay")), ("quit", self.t("quit.quit"))]
+        at_counter = self.client.login_info is not None and self.client.login_info.counter
+        title = self.t("quit.title") if at_counter else self.t("quit.title_away")
 
         def chosen(answer: str | None) -> None:
             self._asking_quit = False
@@ -120,7 +122,7 @@ class ClerkConsoleApp(App[None]):
                 self.exit()
 
         self._asking_quit = True
-        self.push_screen(ChoiceModal(self.t, self.t("quit.title"), choices), chosen)
+        self.push_screen(ChoiceModal(self.t, title, choices), chosen)
 
     def get_key_display(self, binding: Binding) -> str:
         """Keys as the footer and the key help show them: F-keys in capitals (F9)."""

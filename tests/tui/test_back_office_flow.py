@@ -24,6 +24,9 @@ TODAY = date.today().strftime("%Y%m%d")
 NUMBER = f"JY01-{TODAY}-05-0001"
 
 
+INBOX_COLUMNS = ("case", "due", "state", "reminded", "status", "items", "assignee")
+
+
 async def send_company_case(platform: Callable[[], PlatformClient]) -> bytes:
     """The case as a counter sends it, with one scanned file; the file's content."""
     import hashlib
@@ -57,8 +60,9 @@ async def test_an_approver_approves_from_the_inbox(
         table = inbox.query_one(DataTable)
         assert table.row_count == 1
         assert "市场监督管理局 待办 · 全部 · 1 件" in plain(inbox.query_one("#inbox-title", Static))
-        row = table.get_row_at(0)
-        assert row[0] == NUMBER and row[1] == "企业设立登记" and row[2] == "办理中"
+        row = dict(zip(INBOX_COLUMNS, table.get_row_at(0), strict=True))
+        assert row["case"] == NUMBER and row["items"] == "企业设立登记"
+        assert row["status"] == "办理中"
         await pilot.press("enter")
         await settle(pilot)
         screen = app.screen
@@ -97,6 +101,10 @@ async def test_an_approver_approves_from_the_inbox(
         await settle(pilot)
         message = plain(screen.query_one("#handoff-message", Static))
         assert f"已批准：{NUMBER}" in message, message
+        head = plain(screen.query_one("#handoff-head", Static))
+        assert "已批准：营业执照，编号 91110000600037341L（scjg01）" in head
+        # Decided: approving, sending back or rejecting it again is not offered.
+        assert screen.check_action("approve", ()) is False
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is inbox and inbox.query_one(DataTable).row_count == 0
@@ -106,8 +114,9 @@ async def test_an_approver_approves_from_the_inbox(
         await log_in(pilot, "ga01", "444402")  # the seal: its clock started with the licence
         ga = app.screen
         assert isinstance(ga, InboxScreen)
-        (row,) = [ga.query_one(DataTable).get_row_at(0)]
-        assert row[1] == "公章刻制备案" and row[2] == "办理中" and row[3] != "—"
+        (cells,) = [ga.query_one(DataTable).get_row_at(0)]
+        row = dict(zip(INBOX_COLUMNS, cells, strict=True))
+        assert row["items"] == "公章刻制备案" and row["status"] == "办理中" and row["due"] != "—"
         await pilot.press("4")  # overdue only: none
         await settle(pilot)
         assert ga.query_one(DataTable).row_count == 0

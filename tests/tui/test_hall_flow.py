@@ -114,12 +114,15 @@ async def test_kiosk_checks_in_a_booking(
         assert screen.query_one("#slip-number", Digits).value == "A001"
         assert "预约时段" in slip and "到时优先叫号" in slip
         assert "已经签到" in await check_in(due)
-        assert screen.query_one("#slip-number", Digits).value == "A001"  # no second ticket
+        # No second ticket, and no number left on screen that may be someone else's.
+        assert screen.query_one("#slip-number", Digits).value == ""
         assert "已超过预约时段，按普通号排队" in await check_in(late)
         assert screen.query_one("#slip-number", Digits).value == "A002"
-        assert "没有找到这个预约号" in await check_in("12345678")
         await pilot.press("f4")
         await settle(pilot)
         await pilot.press("escape")  # changed their mind: nothing happens
         await settle(pilot)
         assert screen.query_one("#slip-number", Digits).value == "A002"
+        assert "没有找到这个预约号" in await check_in("12345678")
+        assert screen.query_one("#slip-number", Digits).value == ""
+        assert "预约号是 8 位数字" in await check_in("123")  # said before asking anyone

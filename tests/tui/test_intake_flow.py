@@ -499,3 +499,48 @@ async def test_a_supplement_notice_taken_up_again_is_accepted_under_its_number(
     told = [json.loads(line) for line in sent.read_text(encoding="utf-8").splitlines()]
     [accepted] = [m for m in told if number in m["text"] and "已受理" in m["text"]]
     assert f"查询密码{again.decision.query_password}，" in accepted["text"]
+
+
+async def test_an_instant_item_left_unrecorded_is_recorded_from_the_cases_screen(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    """The clerk left the decision without `j`: the case would never be ready. The cases
+    screen says which instant item waits and records it with `j`."""
+    from clerk_console.tui.screens.cases import CasesScreen
+
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        await pilot.press("*", "f4")
+        await settle(pilot)
+        fill_form(screen)
+        await pilot.press("f4", "1")
+        await settle(pilot)
+        assert screen.decision is not None
+        number = screen.decision.case_number
+        assert "离开后也可在“查件”中选中该件按 j" in text(screen, "#decision-result")
+        await pilot.press("escape", "s")
+        await settle(pilot)
+        cases = app.screen
+        assert isinstance(cases, CasesScreen)
+        await pilot.press(*number, "enter")
+        await settle(pilot)
+        detail = plain(cases.query_one("#case-detail", Static), width=300)
+        assert "即办件尚未录入结果：新办纳税人套餐（信息确认）" in detail
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("enter", "enter")  # the catalog's result name; no number
+        await settle(pilot)
+        await pilot.press("1")  # electronic
+        await settle(pilot)
+        assert "即办件已办结：新办纳税人套餐（信息确认）" in plain(
+            cases.query_one("#cases-message", Static)
+        )
+    clerk = platform()
+    await clerk.login("super01", "222222")
+    [found] = await clerk.find_cases(number)
+    assert all(entry["decided"] for entry in found["instant"])
+    await clerk.aclose()

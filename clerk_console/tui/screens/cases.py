@@ -25,6 +25,7 @@ from clerk_console.devices.spool import route
 from clerk_console.domain.documents import pickup_slip
 from clerk_console.domain.intake import reopened
 from clerk_console.domain.scan import CodeKind
+from clerk_console.faults import redact
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.scanner import Scanned
@@ -32,7 +33,7 @@ from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.handoff_cells import handoff_cells
 from clerk_console.tui.widgets.keys import ConsoleFooter
 from clerk_console.tui.widgets.printer_status import PrinterStatus
-from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
+from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal, ask_result
 
 RECEIVED: dict[str, dict[str, Any]] = {  # how a supplemented material was received
     "original_and_copy": {"original": "verified", "copies": 1},
@@ -49,6 +50,8 @@ class CasesScreen(StaffScreen):
         Binding("f7", "deferrals", "key.deferrals"),
         Binding("u", "supplement", "key.supplement"),
         Binding("d", "deliver", "key.deliver"),
+        Binding("j", "instant", "key.instant"),
+        Binding("slash", "search", "key.search_again", key_display="/"),
         Binding("escape", "close", "key.back_to_counter"),
     ]
 
@@ -124,7 +127,9 @@ class CasesScreen(StaffScreen):
         except (PlatformRefused, PlatformUnreachable) as exc:
             self._failed(exc)
             return
-        self._show(found, self.t("cases.found", n=len(found), query=query) if announce else "")
+        # What was searched for is said back masked: an ID number typed is not left on screen.
+        said = self.t("cases.found", n=len(found), query=redact(query)) if announce else ""
+        self._show(found, said)
 
     def action_ready(self) -> None:
         self.load_ready()
@@ -192,6 +197,11 @@ class CasesScreen(StaffScreen):
                         style="bold yellow",
                     )
                 )
+        waiting = [i["name"] for i in case.get("instant", []) if not i["decided"]]
+        if waiting and case["status"] in ("accepted", "deferred"):
+            lines.append(
+                Text(t("cases.instant_waiting", items=t.join(waiting)), style="bold yellow")
+            )
         if case.get("supplement"):
             lines.append(Text(t("cases.notice_heading"), style="bold yellow"))
             for line in case["supplement"]:
@@ -423,6 +433,7 @@ class CasesScreen(StaffScreen):
             self._failed(exc)
             return
         t = self.t
+        self._say(t("cases.identity_ok", name=found["name"]))
         body: dict[str, Any] = {"how": how, "id_number": id_number}
         steps: list[tuple[str, str, str]] = [("recipient", "cases.ask_recipient", found["name"])]
         if how == "mail":
@@ -518,6 +529,46 @@ class CasesScreen(StaffScreen):
             )
         self.query_one("#case-detail", Static).update(table)
         self._say(t("cases.deferrals_hint"))
+
+    def action_search(self) -> None:
+        """/: back to the search box for another case."""
+        query = self.query_one(Input)
+        query.focus()
+        query.action_select_all()
+
+    def action_instant(self) -> None:
+        """j: the result of an instant item (即办件) of the selected case, if one was not
+        recorded when it was accepted (the case is not ready until it is)."""
+        case = self._selected()
+        waiting = [i for i in (case or {}).get("instant", []) if not i["decided"]]
+        if case is None or not waiting:
+            self._say(self.t("cases.no_instant"), error=True)
+            return
+        item = (
+            self.console.catalog.catalog.items.get(waiting[0]["code"])
+            if self.console.catalog
+            else None
+        )
+        default = (item.result if item else "") or waiting[0]["name"]
+        ask_result(
+            self.app,
+            self.t,
+            self.t("intake.instant_title", item=waiting[0]["name"]),
+            default,
+            lambda answers: self.record_instant(case["number"], waiting[0], answers),
+            ask_date=False,
+        )
+
+    @work(exclusive=True, group="cases-action")
+    async def record_instant(self, number: str, item: dict[str, Any], body: dict[str, Any]) -> None:
+        try:
+            await self.client.decide_instant(number, item["code"], body)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        await self._audit("case.instant", number, {"item": item["code"]})
+        self._say(self.t("cases.instant_done", item=item["name"]))
+        self.find(number, announce=False)
 
     def action_close(self) -> None:
         self.app.pop_screen()

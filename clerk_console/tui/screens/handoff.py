@@ -30,8 +30,8 @@ class HandoffScreen(StaffScreen):
         Binding("a", "approve", "key.approve"),
         Binding("s", "send_back", "key.send_back"),
         Binding("j", "reject", "key.reject_handoff"),
-        Binding("e", "export", "key.export_file"),
-        Binding("ctrl+r", "reveal", "key.reveal"),
+        Binding("e", "export", "key.export_file", show=False),
+        Binding("ctrl+r", "reveal", "key.reveal", show=False),
         Binding("escape", "close", "key.back_to_inbox"),
     ]
 
@@ -67,6 +67,7 @@ class HandoffScreen(StaffScreen):
             self._failed(exc)
             return
         self._show(self.detail)
+        self.refresh_bindings()
 
     def _show(self, d: dict[str, Any]) -> None:
         t = self.t
@@ -82,6 +83,19 @@ class HandoffScreen(StaffScreen):
         ]
         if d["returned"]:
             head.append(t("handoff.returned", reason=d["returned"].get("reason", "")))
+        results = list((d.get("result") or {}).values())  # each item's result
+        result = results[0] if results else {}
+        if d["status"] == "approved" and result:
+            head.append(
+                t(
+                    "handoff.result_line",
+                    name=result.get("name", ""),
+                    number=result.get("number", "") or "—",
+                    by=d.get("decided_by", ""),
+                )
+            )
+        if d["status"] == "rejected":
+            head.append(t("handoff.rejected_line", reason=d.get("reason", "")))
         if d["reminded"]:
             head.append(t("handoff.reminded"))
         self.query_one("#handoff-head", Static).update("\n".join(head))
@@ -92,7 +106,10 @@ class HandoffScreen(StaffScreen):
             a.get("mobile", ""),
         ]
         self.query_one("#handoff-applicant", Static).update(
-            t("handoff.applicant", who="  ".join(x for x in who if x))
+            t(
+                "handoff.applicant_revealed" if self.revealed else "handoff.applicant",
+                who="  ".join(x for x in who if x),
+            )
         )
         materials = Table(title=t("handoff.materials_title"), title_justify="left", expand=True)
         materials.add_column("#", width=3)
@@ -195,6 +212,13 @@ class HandoffScreen(StaffScreen):
         self.app.pop_screen()
 
     # --- decisions ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("approve", "send_back", "reject"):
+            # Only a handoff in the department's hands is decided (not one waiting for
+            # another result, sent back, or decided already): greyed, not offered.
+            return self.detail is not None and self.detail["status"] == "open"
+        return True
 
     def action_approve(self) -> None:
         if self.detail is None:

@@ -26,7 +26,8 @@ class InboxScreen(StaffScreen):
 
     BINDINGS = [
         *(
-            Binding(str(n), f"filter('{name}')", f"key.filter_{name}")
+            # Listed in the line under the table and by F9; the footer keeps its room.
+            Binding(str(n), f"filter('{name}')", f"key.filter_{name}", show=False)
             for n, name in enumerate(FILTERS, start=1)
         ),
         Binding("enter", "open", "key.open_handoff", show=False),
@@ -53,7 +54,8 @@ class InboxScreen(StaffScreen):
         login = self.console.client.login_info if self.console.client else None
         self.place(self.department_name(login.department if login else None))
         table = self.query_one(DataTable)
-        for key in ("case", "items", "status", "due", "state", "assignee", "reminded"):
+        # What decides the order of work first (on 80 columns the last ones may be cut).
+        for key in ("case", "due", "state", "reminded", "status", "items", "assignee"):
             table.add_column(self.t(f"inbox.col_{key}"), key=key)
         table.focus()
         self.load()
@@ -92,11 +94,15 @@ class InboxScreen(StaffScreen):
         table = self.query_one(DataTable)
         table.clear()
         for row in self.rows:
+            items, status, due, state = handoff_cells(t, row)
             table.add_row(
                 row["case_number"],
-                *handoff_cells(t, row),
-                row["assignee"] or "",
+                due,
+                state,
                 Text(t("inbox.reminded"), style="bold red") if row["reminded"] else "",
+                status,
+                items,
+                row["assignee"] or "",
                 key=str(row["id"]),
             )
 

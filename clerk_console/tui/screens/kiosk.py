@@ -120,9 +120,15 @@ class KioskScreen(StaffScreen):
             return
 
         def entered(code: str | None) -> None:
-            if code:
-                self.busy = True
-                self.check_in(code)
+            if not code:
+                return
+            if not (code.isdigit() and len(code) == 8):
+                self._clear_slip()
+                words = self.t("kiosk.bad_booking_code", code=code)
+                self.query_one("#slip-detail", Static).update(Text(words, style="bold red"))
+                return
+            self.busy = True
+            self.check_in(code)
 
         title, hint = self.t("kiosk.check_in_title"), self.t("kiosk.check_in_placeholder")
         self.app.push_screen(TextModal(self.t, title, hint), entered)
@@ -164,7 +170,13 @@ class KioskScreen(StaffScreen):
             detail = self.query_one("#slip-detail", Static)
             detail.update(f"{detail.content}\n{self.t('kiosk.not_printed')}")
 
+    def _clear_slip(self) -> None:
+        """No ticket number on screen that is not the visitor's own."""
+        self.query_one("#slip-title", Static).update("")
+        self.query_one("#slip-number", Digits).update("")
+
     def _say_error(self, exc: Exception) -> None:
+        self._clear_slip()
         self.query_one("#slip-detail", Static).update(Text(explain(self.t, exc), style="bold red"))
 
     def _show_slip(self, slip: IssuedTicket) -> None:

@@ -47,6 +47,8 @@ class FieldInput(Input):
             max_length=max_length,
             id=id,
             classes=classes,
+            # Typing into a prefilled field adds to it, it does not wipe it out.
+            select_on_focus=False,
         )
         self.on_enter = on_enter
         self.mask = mask

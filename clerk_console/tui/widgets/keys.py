@@ -94,7 +94,7 @@ def key_label(display: str) -> str:
         return display.upper()
     if display.startswith("^") and len(display) == 2:
         return "Ctrl+" + display[1].upper()
-    return display
+    return {"esc": "Esc", "space": "Space", "enter": "Enter", "tab": "Tab"}.get(display, display)
 
 
 def screen_keys(screen: Screen[Any]) -> list[tuple[str, str, bool]]:

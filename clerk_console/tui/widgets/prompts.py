@@ -100,6 +100,10 @@ def ask_result(
         choices = [("electronic", t("handoff.electronic")), ("paper", t("handoff.paper"))]
         app.push_screen(ChoiceModal(t, t("handoff.ask_medium"), choices), medium)
 
+    def ask_date_again(title: str) -> None:
+        prompt = TextModal(t, title, value=answers["issued_on"])
+        app.push_screen(prompt, issued)
+
     def issued(day: str | None) -> None:
         if day is None:
             return
@@ -108,6 +112,8 @@ def ask_result(
         except ValueError:
             if on_bad_date is not None:
                 on_bad_date(day)
+            # Asked again: the name and number given so far are kept.
+            ask_date_again(t("handoff.bad_date", value=day))
             return
         ask_medium()
 
@@ -116,8 +122,7 @@ def ask_result(
             return
         answers["number"] = number
         if ask_date:
-            prompt = TextModal(t, t("handoff.ask_issued_on"), value=answers["issued_on"])
-            app.push_screen(prompt, issued)
+            ask_date_again(t("handoff.ask_issued_on"))
         else:
             ask_medium()
 

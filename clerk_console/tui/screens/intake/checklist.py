@@ -136,7 +136,7 @@ class ChecklistStep(IntakeStep):
             return
         if not self._widths:
             return  # no columns before the first size is known (on_resize makes them)
-        rows = [self._cells(a)[: len(self._widths)] for a in assessment.entries]
+        rows = [self._cells(a) for a in assessment.entries]
         keys = [a.entry.material.code for a in assessment.entries]
         shown = [str(k.value) for k in table.rows]
         if shown == keys:
@@ -159,7 +159,7 @@ class ChecklistStep(IntakeStep):
     def _cells(self, a: Any) -> tuple[Any, ...]:
         entry, record = a.entry, a.record
         state = Text(self.t(f"status.{a.status.value}"), style=STATUS_STYLE.get(a.status, "green"))
-        return (
+        cells = (
             entry.material.name + ("" if entry.required else self.t("intake.optional")),
             state,
             self._received(record),
@@ -167,6 +167,17 @@ class ChecklistStep(IntakeStep):
             str(entry.copies),
             self.t.join(self.catalog.items[i].name for i in entry.items),
         )
+        return tuple(self._fit(c, w) for c, w in zip(cells, self._widths.values(), strict=False))
+
+    @staticmethod
+    def _fit(cell: str | Text, width: int) -> str | Text:
+        """A cell cut to its column with an ellipsis, so a cut name shows that it is cut."""
+        text = cell if isinstance(cell, Text) else Text(cell)
+        if text.cell_len <= width:
+            return cell
+        text = text.copy()
+        text.truncate(width, overflow="ellipsis")
+        return text
 
     def _show_completeness(self, assessment: Assessment) -> None:
         blocking = [a.entry.material.name for a in assessment.blocking]

@@ -39,6 +39,7 @@ class DecisionStep(IntakeStep):
     """Where the materials stand, the four decisions, and what the decision made."""
 
     STEP = Step.DECISION
+    _shown: tuple[list[Document], list[str]] = ([], [])
     BINDINGS = [
         *(
             Binding(str(n), f"decide('{kind.value}')", f"key.decide_{kind.value}")
@@ -195,6 +196,7 @@ class DecisionStep(IntakeStep):
         )
         host.console.wake_spool()
         host.decided(result)
+        self._shown = (documents, unrouted)
         self._show_decision(result, documents, unrouted)
         self.refresh_from_draft()
         # The choices are gone; the focus stays in this step, whose keys (j) still hold.
@@ -322,5 +324,6 @@ class DecisionStep(IntakeStep):
             return
         self.host.instant_done.add(item)
         self.host.refresh_bindings()
+        self._show_decision(decision, *self._shown)  # the instant items still to do
         name = self.catalog.items[item].name
         self.say(self.t("intake.instant_done", item=name, left=len(self.instant_left())))

@@ -151,6 +151,14 @@ class FormStep(IntakeStep):
         """Enter in `field`: on to the next empty field (filled ones need no key); from the
         last, the decision. Called by the field, in order with the keys typed before."""
         self.keep()
+        # Each value is checked as it is left, with the reason, as on the applicant step.
+        spec = self.catalog.form_fields.get((field.id or "")[5:])
+        reason = form_value_problem(spec.kind, field.value) if spec else ""
+        if spec is not None and reason:
+            why = problem_words(self.t, spec.kind, reason)
+            self.say(self.t("intake.field_problem", field=spec.label, problem=why), error=True)
+            return
+        self.say("")
         if not self._to_next_empty(field):
             self.host.action_next_step()
 

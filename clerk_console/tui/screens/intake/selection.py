@@ -176,7 +176,7 @@ class SelectionStep(IntakeStep):
         title = self.query_one("#intake-question", Static)
         questions = self.query_one("#intake-questions", OptionList)
         if checklist is None:
-            show_text(title, Text(self.t("intake.select_first"), style="dim"))
+            show_text(title, Text(self.t("intake.selection_hint"), style="dim"))
             set_shown(questions, False)
             set_shown(self.query_one("#intake-choices", OptionList), False)
             return
