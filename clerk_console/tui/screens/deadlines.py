@@ -45,6 +45,7 @@ class DeadlinesScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.title = self.t("title.supervisor")  # not the counter's name
         self.place(self.t("place.supervisor"))
         table = self.query_one(DataTable)
         for key in ("department", "normal", "warning", "overdue"):

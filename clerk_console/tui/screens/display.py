@@ -51,6 +51,7 @@ class DisplayScreen(ConsoleScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.title = self.t("title.display")  # not the counter's name
         self.place()
         self.follow()
 

@@ -56,6 +56,7 @@ class GuideScreen(ConsoleScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.title = self.t("title.guide")  # not the counter's name
         self.place(self.t("place.guide"))
         self.query_one("#query", Input).focus()
         self.watch(self.app, "catalog", self._catalog_changed)

@@ -56,6 +56,7 @@ class HandoffScreen(StaffScreen):
 
     def on_mount(self) -> None:
         login = self.console.client.login_info if self.console.client else None
+        self.title = self.t("title.approver")  # not the counter's name
         self.place(self.department_name(login.department if login else None))
         self.load()
 

@@ -52,6 +52,7 @@ class InboxScreen(StaffScreen):
 
     def on_mount(self) -> None:
         login = self.console.client.login_info if self.console.client else None
+        self.title = self.t("title.approver")  # not the counter's name
         self.place(self.department_name(login.department if login else None))
         table = self.query_one(DataTable)
         # What decides the order of work first (on 80 columns the last ones may be cut).

@@ -62,6 +62,7 @@ class KioskScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.title = self.t("title.kiosk")  # not the counter's name
         self.place(self.t("place.kiosk"))
         self.load_lines()
 

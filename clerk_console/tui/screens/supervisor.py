@@ -47,6 +47,7 @@ class SupervisorScreen(StaffScreen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        self.title = self.t("title.supervisor")  # not the counter's name
         self.place(self.t("place.supervisor"))
         table = self.query_one("#sv-counters", DataTable)
         for key in ("counter", "status", "clerk", "ticket", "since"):
