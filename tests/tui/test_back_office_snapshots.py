@@ -5,7 +5,7 @@ were made at and at 80x24. Refresh after an intended change with --snapshot-upda
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -50,72 +50,45 @@ async def login(pilot: Pilot[None], user: str, pin: str, counter: bool = True) -
     await settle(pilot)
 
 
-def snap(
+async def cases_found(pilot: Pilot[None]) -> None:
+    await login(pilot, "clerk01", "111111")
+    await pilot.press("s", *NUMBER, "enter")
+
+
+async def approver_inbox(pilot: Pilot[None]) -> None:
+    await login(pilot, "scjg01", "444401", counter=False)
+
+
+async def approver_handoff(pilot: Pilot[None]) -> None:
+    await approver_inbox(pilot)
+    await pilot.press("enter")
+
+
+async def supervisor_deadlines(pilot: Pilot[None]) -> None:
+    await login(pilot, "super01", "222222", counter=False)
+    await pilot.press("l")
+
+
+SCENES: dict[str, Callable[[Pilot[None]], Awaitable[None]]] = {
+    "cases": cases_found,
+    "approver_inbox": approver_inbox,
+    "approver_handoff": approver_handoff,
+    "supervisor_deadlines": supervisor_deadlines,
+}
+
+
+@pytest.mark.parametrize("scene", SCENES)
+@sizes
+def test_back_office_screen(
     snap_compare: SnapCompare,
     settings: ConsoleConfig,
     platform: Callable[[], PlatformClient],
     size: tuple[int, int],
-    steps: Callable[[Pilot[None]], object],
-) -> bool:
+    scene: str,
+) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
-        await steps(pilot)  # type: ignore[misc]
+        await SCENES[scene](pilot)
         await settle(pilot)
 
-    return snap_compare(
-        make_app(settings, platform=platform), terminal_size=size, run_before=run_before
-    )
-
-
-@sizes
-def test_cases_screen(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await login(pilot, "clerk01", "111111")
-        await pilot.press("s", *NUMBER, "enter")
-
-    assert snap(snap_compare, settings, platform, size, steps)
-
-
-@sizes
-def test_approver_inbox(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await login(pilot, "scjg01", "444401", counter=False)
-
-    assert snap(snap_compare, settings, platform, size, steps)
-
-
-@sizes
-def test_approver_handoff(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await login(pilot, "scjg01", "444401", counter=False)
-        await pilot.press("enter")
-
-    assert snap(snap_compare, settings, platform, size, steps)
-
-
-@sizes
-def test_supervisor_deadlines(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await login(pilot, "super01", "222222", counter=False)
-        await pilot.press("l")
-
-    assert snap(snap_compare, settings, platform, size, steps)
+    app = make_app(settings, platform=platform)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -3,7 +3,7 @@ Refresh after an intended change with --snapshot-update and review the SVGs."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from textual.pilot import Pilot
@@ -43,93 +43,49 @@ async def to_checklist(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-def snap(
+async def applicant_typed(pilot: Pilot[None]) -> None:
+    await open_intake(pilot)
+    await pilot.press("ctrl+t", *"江阳示范科技有限公司", "enter", *"91110000600037341A", "f4")
+
+
+async def to_form(pilot: Pilot[None]) -> None:
+    await to_checklist(pilot)
+    await pilot.press("f4")
+
+
+async def to_decision(pilot: Pilot[None]) -> None:
+    await to_form(pilot)
+    await settle(pilot)
+    fill_form(pilot.app.screen)  # type: ignore[arg-type]
+    await pilot.press("f4")
+
+
+SCENES: dict[str, tuple[Callable[[Pilot[None]], Awaitable[None]], str | None]] = {
+    "applicant": (applicant_typed, None),
+    "selection": (to_questions, None),
+    "checklist": (to_checklist, None),
+    "checklist_en": (to_checklist, "en"),
+    "form": (to_form, None),
+    "decision": (to_decision, None),
+}
+"""Each step as a clerk reaches it (and the checklist in English too)."""
+
+
+@pytest.mark.parametrize("scene", SCENES)
+@sizes
+def test_intake_step(
     snap_compare: SnapCompare,
     settings: ConsoleConfig,
     platform: Callable[[], PlatformClient],
     size: tuple[int, int],
-    steps: Callable[[Pilot[None]], object],
-    lang: str | None = None,
-) -> bool:
+    scene: str,
+) -> None:
+    steps, lang = SCENES[scene]
+
     async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
-        await steps(pilot)  # type: ignore[misc]
+        await steps(pilot)
         await settle(pilot)
 
     app = make_app(settings, lang=lang, platform=platform)
-    return snap_compare(app, terminal_size=size, run_before=run_before)
-
-
-@sizes
-def test_applicant_step(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await open_intake(pilot)
-        await pilot.press("ctrl+t", *"江阳示范科技有限公司", "enter", *"91110000600037341A", "f4")
-
-    assert snap(snap_compare, settings, platform, size, steps)
-
-
-@sizes
-def test_selection_step(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    assert snap(snap_compare, settings, platform, size, to_questions)
-
-
-@sizes
-def test_checklist_step(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    assert snap(snap_compare, settings, platform, size, to_checklist)
-
-
-@sizes
-def test_checklist_step_in_english(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    assert snap(snap_compare, settings, platform, size, to_checklist, lang="en")
-
-
-@sizes
-def test_form_step(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await to_checklist(pilot)
-        await pilot.press("f4")
-
-    assert snap(snap_compare, settings, platform, size, steps)
-
-
-@sizes
-def test_decision_step(
-    snap_compare: SnapCompare,
-    settings: ConsoleConfig,
-    platform: Callable[[], PlatformClient],
-    size: tuple[int, int],
-) -> None:
-    async def steps(pilot: Pilot[None]) -> None:
-        await to_checklist(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        fill_form(pilot.app.screen)  # type: ignore[arg-type]
-        await pilot.press("f4")
-
-    assert snap(snap_compare, settings, platform, size, steps)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
