@@ -286,6 +286,15 @@ class LocalStore:
                     s.add(row)
             _append_audit(s, intake.clerk, what, intake.key, detail, intake.counter, now)
 
+    def save_step(self, key: str, step: str) -> None:
+        """Only where a draft stands (a step change): one small write, no audit entry
+        (moving between steps changes nothing of the application)."""
+        with self.session() as s, s.begin():
+            case = s.exec(select(CaseRecord).where(CaseRecord.draft_key == key)).first()
+            if case is not None and case.status == "draft":
+                case.step = step
+                s.add(case)
+
     def close_intake(
         self,
         intake: Intake,

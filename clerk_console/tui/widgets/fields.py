@@ -61,10 +61,14 @@ class FieldInput(Input):
         return super()._value
 
     def on_focus(self) -> None:
+        if self.parent is not None:
+            self.parent.add_class("-typing")  # its row's label stands out
         if self.mask is not None:
             self.refresh()  # in full while it is being typed or checked
 
     def on_blur(self) -> None:
+        if self.parent is not None:
+            self.parent.remove_class("-typing")
         if self.mask is not None:
             self.refresh()
 

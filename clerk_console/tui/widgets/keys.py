@@ -27,12 +27,23 @@ HELP_KEY = "f9"
 class ConsoleFooter(Footer):
     """The keys of the moment; the key-help key docked at the right, never cut off.
 
-    Textual's footer rebuilds all its keys on every change of the bindings (each focus
-    move), several times for one step of the intake; this one rebuilds once per frame at
-    most, and only when the keys it shows did change (a step change took 80 ms in it)."""
+    Textual's footer builds new key widgets on every change of the bindings (each focus
+    move), several times for one step of the intake: a step change took 80 ms in it. This
+    one keeps a pool of key widgets and only relabels them, once a frame at most, and only
+    when the keys it shows did change."""
 
+    POOL = 16
     _pending = False
     _shown: tuple[tuple[str, str, bool], ...] = ()
+
+    def compose(self) -> ComposeResult:
+        for _ in range(self.POOL):
+            key = FooterKey("", "", "", "", classes="-pooled").data_bind(compact=Footer.compact)
+            key.display = False
+            yield key
+        helper = FooterKey(HELP_KEY, "", "", "keys", classes="-command-palette -help")
+        helper.display = False
+        yield helper.data_bind(compact=Footer.compact)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         self._bindings_ready = True
@@ -42,29 +53,52 @@ class ConsoleFooter(Footer):
             self._pending = True
             self.call_after_refresh(self._rebuild)
 
-    async def _rebuild(self) -> None:
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_after_refresh(self._rebuild)
+
+    def _rebuild(self) -> None:
         self._pending = False
         if not self.is_attached or not self.screen.is_attached:
             return  # its screen has gone (switched away) before this frame
-        shown = tuple(
-            (key, binding.description, enabled)
-            for key, (_n, binding, enabled, _t) in self.screen.active_bindings.items()
-            if binding.show
-        )
-        if shown != self._shown:
-            self._shown = shown
-            await self.recompose()
-
-    def compose(self) -> ComposeResult:
-        helper: FooterKey | None = None
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.key == HELP_KEY:
-                helper = widget
+        shown: list[tuple[Binding, bool]] = []
+        actions: set[str] = set()
+        helper: tuple[Binding, bool] | None = None
+        for key, (_n, binding, enabled, _t) in self.screen.active_bindings.items():
+            if not binding.show or binding.action in actions:
                 continue
-            yield widget
+            actions.add(binding.action)
+            if key == HELP_KEY:
+                helper = (binding, enabled)
+            else:
+                shown.append((binding, enabled))
+        signature = tuple((b.key, b.description, e) for b, e in shown)
         if helper is not None:
-            helper.add_class("-command-palette")  # Textual's style for a key docked right
-            yield helper
+            signature += ((helper[0].key, helper[0].description, helper[1]),)
+        if signature == self._shown:
+            return
+        self._shown = signature
+        pool = list(self.query(".-pooled").results(FooterKey))
+        for widget, item in zip(pool, [*shown, *[None] * len(pool)], strict=False):
+            if item is None:
+                widget.display = False
+                continue
+            self._label(widget, *item)
+        self.styles.grid_size_columns = max(1, min(len(shown), len(pool)))
+        help_key = self.query_one(".-help", FooterKey)
+        if helper is not None:
+            self._label(help_key, *helper)
+        else:
+            help_key.display = False
+
+    def _label(self, widget: FooterKey, binding: Binding, enabled: bool) -> None:
+        widget.key, widget.action = binding.key, binding.action
+        widget.key_display = self.app.get_key_display(binding)
+        widget.description = binding.description
+        widget._disabled = not enabled
+        widget.set_class(not enabled, "-disabled")
+        widget.display = True
+        widget.refresh(layout=True)
 
 
 def _declared(nodes: Iterable[object], package: str) -> set[tuple[str, str]]:

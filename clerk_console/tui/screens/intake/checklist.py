@@ -32,7 +32,7 @@ from clerk_console.tui.widgets.fields import show_text
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
 
 DEFAULT_DEFERRAL_DAYS = 7
-COLUMNS = ("material", "state", "received", "original", "copies", "items")
+COLUMNS = ("material", "state", "received", "asked", "items")
 """In this order so that on 80 columns what matters is in sight: the material, its state
 and what was received; the items it serves come last, and only where there is room."""
 WIDE = 110
@@ -104,11 +104,8 @@ class ChecklistStep(IntakeStep):
         state = max(
             8, heading["state"], *(cell_len(self.t(f"status.{s.value}")) for s in EntryStatus)
         )
-        widths = {
-            "state": state,
-            "original": max(4, heading["original"]),
-            "copies": max(4, heading["copies"]),
-        }
+        asked = max(cell_len(self._asked(o, 9)) for o in OriginalRule)
+        widths = {"state": state, "asked": max(heading["asked"], asked)}
         shown = COLUMNS if total >= WIDE else COLUMNS[:-1]
         room = total - sum(widths.values()) - 2 * len(shown) - 2  # cell padding, scroll bar
         if "items" in shown:
@@ -163,11 +160,18 @@ class ChecklistStep(IntakeStep):
             entry.material.name + ("" if entry.required else self.t("intake.optional")),
             state,
             self._received(record),
-            self.t(f"original.{entry.original.value}"),
-            str(entry.copies),
+            self._asked(entry.original, entry.copies),
             self.t.join(self.catalog.items[i].name for i in entry.items),
         )
         return tuple(self._fit(c, w) for c, w in zip(cells, self._widths.values(), strict=False))
+
+    def _asked(self, original: OriginalRule, copies: int) -> str:
+        """What the checklist asks of a material in one cell (fewer cells to draw: a step
+        change redraws every cell of the table): the original, and the copies."""
+        parts = [] if original is OriginalRule.NONE else [self.t(f"original.{original.value}")]
+        if copies:
+            parts.append(self.t("intake.asked_copies", n=copies))
+        return " ".join(parts) or "—"
 
     @staticmethod
     def _fit(cell: str | Text, width: int) -> str | Text:

@@ -6,6 +6,7 @@ Enter goes to the next empty field, and from the last one on to the decision."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,6 +20,9 @@ from clerk_console.domain.intake import Step, form_value, form_value_problem, pr
 from clerk_console.tui.screens.intake.applicant import MASKS
 from clerk_console.tui.screens.intake.step import IntakeStep, fit_labels, problem_words
 from clerk_console.tui.widgets.fields import FieldInput, set_shown, show_text
+
+if TYPE_CHECKING:
+    from clerk_console.tui.screens.intake.screen import IntakeScreen
 
 
 class FormStep(IntakeStep):
@@ -50,6 +54,10 @@ class FormStep(IntakeStep):
 
     # --- showing -----------------------------------------------------------------------
 
+    def __init__(self, host: IntakeScreen) -> None:
+        super().__init__(host)
+        self._rows: dict[str, tuple[Horizontal, Label, FieldInput, Static]] = {}
+
     def lines(self) -> list[FormLine]:
         """The form's fields for the application as it now stands."""
         checklist = self.host.checklist()
@@ -61,17 +69,29 @@ class FormStep(IntakeStep):
         # must not find the focus arriving in this step after it has been left.
         self._to_next_empty(None)
 
+    def _widgets(self, code: str) -> tuple[Horizontal, Label, FieldInput, Static]:
+        """A field's row, label, input and note (looked up once: a step shown again
+        should not walk the screen's widgets for each of its 29 fields)."""
+        found = self._rows.get(code)
+        if found is None:
+            row = self.query_one(f"#row-{code}", Horizontal)
+            found = (
+                row,
+                row.query_one(".form-label", Label),
+                row.query_one(f"#form-{code}", FieldInput),
+                row.query_one(f"#note-{code}", Static),
+            )
+            self._rows[code] = found
+        return found
+
     def refresh_from_draft(self) -> None:
         lines = {line.field.code: line for line in self.lines()}
         for spec in self.catalog.form_fields.values():
-            row = self.query_one(f"#row-{spec.code}")
+            row, label, field, note = self._widgets(spec.code)
             line = lines.get(spec.code)
             set_shown(row, line is not None)
             if line is None:
                 continue
-            field = self.query_one(f"#form-{spec.code}", Input)
-            label = self.query_one(f"#row-{spec.code} .form-label", Label)
-            note = self.query_one(f"#note-{spec.code}", Static)
             mark = "*" if spec.required and line.asked else ""
             show_text(label, f"{spec.label}{mark}")
             if not line.asked:
@@ -109,7 +129,7 @@ class FormStep(IntakeStep):
             for line in self.lines()
             if line.asked and (line.field.required or not required_only)
         ]
-        return [self.query_one(f"#form-{code}", Input) for code in asked]
+        return [self._widgets(code)[2] for code in asked]
 
     def _to_next_empty(self, after: Input | None) -> bool:
         """Focus the next required field still empty (after `after`); False if there is
@@ -180,7 +200,7 @@ class FormStep(IntakeStep):
             if not line.asked:
                 continue
             spec = line.field
-            field = self.query_one(f"#form-{spec.code}", Input)
+            field = self._widgets(spec.code)[2]
             value = field.value.strip()
             reason = form_value_problem(spec.kind, value)
             if spec.required and not value:

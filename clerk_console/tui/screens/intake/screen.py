@@ -193,7 +193,10 @@ class IntakeScreen(ConsoleScreen):
         while True:
             intake, what, detail = await self._saves.get()
             try:
-                await asyncio.to_thread(self.store.save_draft, intake, hall, what, detail)
+                if what:
+                    await asyncio.to_thread(self.store.save_draft, intake, hall, what, detail)
+                else:
+                    await asyncio.to_thread(self.store.save_step, intake.key, intake.step.value)
             except Exception as exc:
                 folder = self.console.settings.data_path()
                 await asyncio.to_thread(write_crash_log, folder, exc, f"saving {what}")
@@ -246,7 +249,8 @@ class IntakeScreen(ConsoleScreen):
         """Show `step`: what the step in view holds is kept first, nothing is lost."""
         if step is not self.step:
             self.step_widget(self.step).keep()
-            self.change(replace(self.intake, step=step), "intake.step", step=step.value)
+            self.intake = replace(self.intake, step=step)
+            self._saves.put_nowait((self.intake, "", {}))  # where it stands: a small write
         self._show_step()
 
     def _show_step(self) -> None:
