@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from clerk_console.config import ConsoleConfig
 from clerk_console.domain.scan import CodeKind, read_code
 from clerk_console.faults import Fault, classify, keep_aside, write_crash_log
+from clerk_console.tui.collector import IdleCollector
 from clerk_console.tui.i18n import Messages, translate_bindings
 from clerk_console.tui.scanner import ScanBuffer, Scanned
 from clerk_console.tui.screens.guide import GuideScreen
@@ -81,10 +82,13 @@ class ClerkConsoleApp(App[None]):
         self._crash: BaseException | None = None
         self.crash_words = ""  # what the terminal shows when the console stops on a crash
         self._asking_quit = False
+        self.collector = IdleCollector()
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
         `Scanned` message instead of as keys."""
+        if isinstance(event, events.Key | events.MouseDown):
+            self.collector.touch()
         if isinstance(event, events.Key) and not event.is_forwarded:
             text = self.scans.feed(event.key, event.character)
             if text and self._take_scan(text):
@@ -271,8 +275,11 @@ class ClerkConsoleApp(App[None]):
             self.catalog = worker.result
             self.run_spool()
             # What start-up built stays for the console's life: out of the collector's way,
-            # whose full passes over it were the slowest moments of a key (up to 200 ms).
+            # whose full passes over it were the slowest moments of a key (up to 200 ms);
+            # the full passes over the rest wait for a quiet moment.
             gc.freeze()
+            self.collector.start()
+            self.set_interval(1.0, self.collector.tick, name="idle collector")
         elif event.state is WorkerState.ERROR:
             self.catalog_error = str(worker.error)
 
@@ -301,6 +308,7 @@ class ClerkConsoleApp(App[None]):
         self.spool_wake.set()
 
     async def on_unmount(self) -> None:
+        self.collector.stop()
         self.workers.cancel_group(self, "spool")
         self.spool_wake.set()
         if self.store is not None:

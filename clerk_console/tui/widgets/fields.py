@@ -60,15 +60,20 @@ class FieldInput(Input):
             return Text(self.mask(self.value), no_wrap=True, overflow="ignore", end="")
         return super()._value
 
+    def _mark_label(self, typing: bool) -> None:
+        """Its row's label stands out while it is typed in. The class goes on the label
+        alone: on the row, it restyled the field too (milliseconds a focus move)."""
+        for sibling in self.parent.children if self.parent is not None else ():
+            if sibling.has_class("field-label") or sibling.has_class("form-label"):
+                sibling.set_class(typing, "-typing")
+
     def on_focus(self) -> None:
-        if self.parent is not None:
-            self.parent.add_class("-typing")  # its row's label stands out
+        self._mark_label(True)
         if self.mask is not None:
             self.refresh()  # in full while it is being typed or checked
 
     def on_blur(self) -> None:
-        if self.parent is not None:
-            self.parent.remove_class("-typing")
+        self._mark_label(False)
         if self.mask is not None:
             self.refresh()
 

@@ -30,6 +30,7 @@ from clerk_console.tui.errors import explain
 from clerk_console.tui.screens.intake.step import IntakeStep
 from clerk_console.tui.widgets.fields import show_text
 from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
+from clerk_console.tui.widgets.table import SteadyTable
 
 DEFAULT_DEFERRAL_DAYS = 7
 COLUMNS = ("material", "state", "received", "asked", "items")
@@ -80,7 +81,7 @@ class ChecklistStep(IntakeStep):
     KEY_NOTES = (("Enter", "keys.note_as_required"), ("↑↓", "keys.note_materials"))
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="intake-checklist", cursor_type="row", zebra_stripes=True)
+        yield SteadyTable(id="intake-checklist", cursor_type="row", zebra_stripes=True)
         yield Static("", id="intake-completeness")
 
     _widths: dict[str, int] = {}
