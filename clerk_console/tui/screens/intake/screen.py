@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import ContentSwitcher, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from clerk_console.devices.hotfolder import POLL_SECONDS, Outcome, Taken, Target, hot_folder_from
@@ -132,12 +132,12 @@ class IntakeScreen(ConsoleScreen):
         yield Header(show_clock=False)
         yield Static("", id="intake-steps")
         yield Static("", id="intake-who")
-        with ContentSwitcher(initial=f"step-{self.intake.step.value}", id="intake-switcher"):
-            yield ApplicantStep(self)
-            yield SelectionStep(self)
-            yield ChecklistStep(self)
-            yield FormStep(self)
-            yield DecisionStep(self)
+        # The steps sit directly on the screen, one displayed: a container around them was
+        # one more screen-sized layer to paint on every step change.
+        for step in (ApplicantStep, SelectionStep, ChecklistStep, FormStep, DecisionStep):
+            widget = step(self)
+            widget.display = step.STEP is self.intake.step
+            yield widget
         yield PrinterStatus(self.t, id="printer-status")
         yield Static("", id="intake-message")
         yield ConsoleFooter()
@@ -266,7 +266,8 @@ class IntakeScreen(ConsoleScreen):
             bar += "  " + t("intake.continues_mark", number=self.intake.continues)
         show_text(self.query_one("#intake-steps", Static), bar)
         self._show_who()
-        self.query_one(ContentSwitcher).current = f"step-{self.step.value}"
+        for step in STEPS:
+            self.step_widget(step).display = step is self.step
         self.step_widget(self.step).show()
         self.refresh_bindings()
 
