@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from devices.test_hotfolder import pdf_bytes
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -50,6 +52,17 @@ async def company_applicant(pilot: Pilot[None]) -> None:
 
 async def qykb_settled(pilot: Pilot[None], screen: IntakeScreen) -> None:
     await settled_on(pilot, screen, "qykb")
+
+
+@asynccontextmanager
+async def company_on_checklist(app: App[None]) -> AsyncIterator[tuple[Pilot[None], IntakeScreen]]:
+    """The console running, a company's 企业开办 intake open on its checklist."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await qykb_settled(pilot, screen)
+        yield pilot, screen
 
 
 async def settled_on(pilot: Pilot[None], screen: IntakeScreen, query: str) -> None:
@@ -144,11 +157,7 @@ async def test_a_supplement_notice_names_what_is_missing(
     settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     app = make_app(settings, platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_intake(pilot)
-        await company_applicant(pilot)
-        await qykb_settled(pilot, screen)
+    async with company_on_checklist(app) as (pilot, screen):
         await pilot.press("m", "down")  # the first material: missing
         for _ in range(11):
             await pilot.press("enter")  # the others handed over
@@ -259,11 +268,7 @@ async def test_accept_with_deferral_and_a_rejection(
     settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     app = make_app(settings, platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_intake(pilot)
-        await company_applicant(pilot)
-        await qykb_settled(pilot, screen)
+    async with company_on_checklist(app) as (pilot, screen):
         table = screen.query_one("#intake-checklist", DataTable)
         rows = [str(key.value) for key in table.rows]
         for _ in rows:
@@ -335,11 +340,7 @@ async def test_a_scan_from_the_hot_folder_goes_to_the_highlighted_material(
         settings.intake, hot_folder=str(folder), hot_folder_settle_seconds=0.2
     )
     app = make_app(replace(settings, intake=intake_settings), platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_intake(pilot)
-        await company_applicant(pilot)
-        await qykb_settled(pilot, screen)
+    async with company_on_checklist(app) as (pilot, screen):
         table = screen.query_one("#intake-checklist", DataTable)
         rows = [str(key.value) for key in table.rows]
         table.move_cursor(row=rows.index("articles"))
@@ -413,11 +414,7 @@ async def test_a_scan_from_the_inbox_is_attached_from_the_checklist(
     assert [t.outcome for t in hot.poll(None, "clerk01")] == [Outcome.INBOX]
     store.close()
     app = make_app(settings, platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_intake(pilot)
-        await company_applicant(pilot)
-        await qykb_settled(pilot, screen)
+    async with company_on_checklist(app) as (pilot, screen):
         await pilot.press("a")
         await settle(pilot)
         await pilot.press("enter")  # the one file waiting
@@ -438,11 +435,7 @@ async def test_a_supplement_notice_taken_up_again_is_accepted_under_its_number(
     from clerk_console.tui.screens.cases import CasesScreen
 
     app = make_app(settings, platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_intake(pilot)
-        await company_applicant(pilot)
-        await qykb_settled(pilot, screen)
+    async with company_on_checklist(app) as (pilot, screen):
         table = screen.query_one("#intake-checklist", DataTable)
         await pilot.press("*")  # all handed over as asked ...
         table.move_cursor(row=[str(k.value) for k in table.rows].index("articles"))
@@ -509,11 +502,7 @@ async def test_an_instant_item_left_unrecorded_is_recorded_from_the_cases_screen
     from clerk_console.tui.screens.cases import CasesScreen
 
     app = make_app(settings, platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        screen = await open_intake(pilot)
-        await company_applicant(pilot)
-        await qykb_settled(pilot, screen)
+    async with company_on_checklist(app) as (pilot, screen):
         await pilot.press("*", "f4")
         await settle(pilot)
         fill_form(screen)
