@@ -298,6 +298,11 @@ class CentralConfig:
     """How late an appointment may arrive and keep its priority; later it queues as usual."""
     average_service_minutes: float = field(default=8.0, metadata=_checked(_between(0.5, 120)))
     """Estimated service time per ticket before the day has its own figures."""
+    max_request_kib: int = field(default=1024, metadata=_checked(_between(16, 65536)))
+    """Largest request body, in KiB (a case with its form is a few KiB); larger is refused
+    with 413 before it is read."""
+    max_file_mib: int = field(default=50, metadata=_checked(_between(1, 1024)))
+    """Largest scanned file a counter may upload, in MiB."""
     notify_webhook: str = field(
         default="",
         metadata=_checked(_matches(r"(https?://\S+)?", "empty or an http(s):// address")),

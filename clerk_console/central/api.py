@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from functools import cache
@@ -16,15 +17,18 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import BackgroundTasks, Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
 
 from clerk_console.catalog_files import NOTIFICATIONS_FILE, CatalogFiles, load_wording
 from clerk_console.central import auth, cases, handoffs, queue
 from clerk_console.central.backoffice_api import back_office_routes
+from clerk_console.central.case_body import CaseData
 from clerk_console.central.db import (
     database_url,
     is_postgres,
@@ -36,6 +40,7 @@ from clerk_console.central.db import (
 from clerk_console.central.errors import PlatformError, bad_request, not_found, unauthorized
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.handoffs import BackOffice
+from clerk_console.central.limits import BodyLimits
 from clerk_console.central.models import CatalogRecord
 from clerk_console.central.notify import LogSender, Sender, WebhookSender, send_pending
 from clerk_console.central.queue import Actor, QueueRules
@@ -156,7 +161,7 @@ class RecordOut(BaseModel):
 class CaseIn(_In):
     number: str = Field(min_length=10, max_length=40)
     status: Literal["accepted", "deferred", "supplement", "rejected"]
-    data: dict[str, Any]
+    data: CaseData
 
 
 class CaseOut(BaseModel):
@@ -289,9 +294,33 @@ def create_app(
         )
     )
 
+    app.add_middleware(
+        BodyLimits,
+        json_bytes=config.max_request_kib * 1024,
+        upload_bytes=config.max_file_mib * 1024 * 1024,
+    )
+
     @app.exception_handler(PlatformError)
     async def _platform_error(_request: Request, exc: PlatformError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 naming the fields and what is wrong with them, never the values sent (an
+        answer that echoes its input is an amplifier, and may carry an ID number)."""
+        return JSONResponse(
+            {"error": "invalid_request", "message": invalid_fields(exc.errors())},
+            status_code=422,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": code, "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=dict(exc.headers or {}),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -348,7 +377,11 @@ def create_app(
         # answered as it is, without validating it again on the hot path.
         return Response(json.dumps(view, ensure_ascii=False), media_type="application/json")
 
-    app.include_router(back_office_routes(engine, clock, actor, back_office, sender))
+    app.include_router(
+        back_office_routes(
+            engine, clock, actor, back_office, sender, config.max_file_mib * 1024 * 1024
+        )
+    )
 
     # --- public ---------------------------------------------------------------------
 
@@ -528,7 +561,13 @@ def create_app(
         with tx() as s:
             stamp = clock()
             row, received = cases.receive_case(
-                s, idempotency_key, body.number.upper(), body.status, body.data, who, stamp
+                s,
+                idempotency_key,
+                body.number.upper(),
+                body.status,
+                body.data.model_dump(mode="json"),
+                who,
+                stamp,
             )
             if received is not cases.Received.STORED:
                 response.status_code = 200
@@ -711,6 +750,25 @@ def create_app(
         return {"counter": number, "released": holder}
 
     return app
+
+
+FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
+def invalid_fields(errors: Sequence[Any], most: int = 8) -> str:
+    """`where: what` for each invalid field, short: the first few. A key the client chose
+    (an unknown field, a key of a free-form object) is part of the place and is input too:
+    only names such as ours are repeated, anything else reads `?`."""
+    parts = []
+    for error in errors[:most]:
+        place = ".".join(
+            str(part) if isinstance(part, int) or FIELD_NAME.fullmatch(str(part)) else "?"
+            for part in error.get("loc", ())
+        )
+        parts.append(f"{place}: {str(error.get('msg', 'invalid'))[:120]}")
+    more = f" (and {len(errors) - most} more)" if len(errors) > most else ""
+    return "; ".join(parts) + more
 
 
 def app_from_settings() -> FastAPI:

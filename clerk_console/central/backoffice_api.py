@@ -8,6 +8,7 @@ delivery, and the supervisor's deadlines and reminders.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -21,9 +22,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from clerk_console.central import auth, handoffs
+from clerk_console.central.case_body import stored_data
 from clerk_console.central.cases import find_case
 from clerk_console.central.errors import bad_request, forbidden
 from clerk_console.central.handoffs import BackOffice
+from clerk_console.central.limits import BodyTooLarge
 from clerk_console.central.models import CaseRow, HandoffRow, StaffRow
 from clerk_console.central.notify import Sender, send_pending
 from clerk_console.central.queue import Actor, aware
@@ -102,6 +105,7 @@ def back_office_routes(
     actor: Callable[..., Actor],
     office_of: Callable[[], BackOffice],
     sender: Sender,
+    max_file_bytes: int,
 ) -> APIRouter:
     """The routes, bound to the platform's engine, clock and login check."""
     router = APIRouter()
@@ -244,7 +248,7 @@ def back_office_routes(
     # --- the counter -------------------------------------------------------------------
 
     def case_summary(s: Session, case: CaseRow) -> dict[str, Any]:
-        data = json.loads(case.data_json)
+        data = stored_data(case.data_json)
         rows = handoffs.case_handoffs(s, case.number)
         return {
             "number": case.number,
@@ -256,12 +260,19 @@ def back_office_routes(
             "package": handoffs.package(s, case, office()),
             "delivery": json.loads(case.delivery_json),
             "overdue_deferred": [
-                {"material": office().catalog.materials[code].name, "due_on": r["deferred_until"]}
+                {
+                    "material": handoffs.material_name(office().catalog, code),
+                    "due_on": r["deferred_until"],
+                }
                 for code, r in (data.get("materials") or {}).items()
                 if r.get("deferred_until") and date.fromisoformat(r["deferred_until"]) < today()
             ],
             "instant": [
-                {"code": code, "name": office().catalog.items[code].name, "decided": bool(r)}
+                {
+                    "code": code,
+                    "name": handoffs.item_name(office().catalog, code),
+                    "decided": bool(r),
+                }
                 for code, r in (data.get("instant") or {}).items()
             ],
             # The one-time supplement notice, while the case waits for the applicant.
@@ -339,7 +350,17 @@ def back_office_routes(
         Content-Type). Sent again, it is kept once (200); content that does not match the
         SHA-256 is refused."""
         auth.require(who, *COUNTER_ROLES)
-        content = await request.body()
+        # Spooled to disk as it streams, to the limit and no further (a declared length
+        # past it was refused before this ran): a refused file never sits in memory.
+        with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_file_bytes:
+                    raise BodyTooLarge(max_file_bytes)
+                spool.write(chunk)
+            spool.seek(0)
+            content = spool.read()
         meta = {
             "material": material,
             "file_name": name,
@@ -408,7 +429,7 @@ def back_office_routes(
         stamp = clock()
         with tx() as s:
             case = find_case(s, number)
-            found = handoffs.identity_of(json.loads(case.data_json), body.id_number)
+            found = handoffs.identity_of(stored_data(case.data_json), body.id_number)
             if found is None:
                 detail = {"how": "pickup", "stage": "identity", "counter": who.counter}
                 handoffs.record_event(
@@ -430,7 +451,7 @@ def back_office_routes(
         stamp = clock()
         with tx() as s:
             case = find_case(s, number)
-            matches = handoffs.identity_matches(json.loads(case.data_json), body.id_number)
+            matches = handoffs.identity_matches(stored_data(case.data_json), body.id_number)
             if not matches:
                 detail = {"how": body.how, "recipient": body.recipient, "counter": who.counter}
                 handoffs.record_event(

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from clerk_console.central.case_body import stored_data
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.handoffs import record_event
 from clerk_console.central.models import CaseRow, CaseSubmission
@@ -41,7 +42,7 @@ def case_view(row: CaseRow) -> dict[str, Any]:
         "counter": row.counter,
         "clerk": row.clerk,
         "status": row.status,
-        "data": json.loads(row.data_json),
+        "data": stored_data(row.data_json),
         "received_at": aware(row.received_at).isoformat(),
         "progress": row.progress,
     }

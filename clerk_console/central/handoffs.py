@@ -18,6 +18,7 @@ from sqlalchemy import or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from clerk_console.central.case_body import stored_data
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.models import CaseEvent, CaseFile, CaseRow, HandoffRow, NotificationRow
 from clerk_console.central.queue import Actor, aware, emit
@@ -60,6 +61,19 @@ def _loads(text: str) -> Any:
     return json.loads(text)
 
 
+def material_name(catalog: Catalog, code: str) -> str:
+    """A material's name; its code when the catalog no longer has it (a case outlives a
+    catalog version)."""
+    found = catalog.materials.get(code)
+    return found.name if found is not None else code
+
+
+def item_name(catalog: Catalog, code: str) -> str:
+    """An item's name; its code when the catalog no longer has it."""
+    found = catalog.items.get(code)
+    return found.name if found is not None else code
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -89,7 +103,7 @@ def record_event(
 def _notify(
     s: Session, case: CaseRow, kind: str, office: BackOffice, now: datetime, **values: Any
 ) -> None:
-    data = _loads(case.data_json)
+    data = stored_data(case.data_json)
     mobile = (data.get("agent") or {}).get("mobile") or (data.get("applicant") or {}).get(
         "mobile", ""
     )
@@ -299,7 +313,7 @@ def handoff_detail(
     """Everything an approver needs to decide: the items, the form, each material's state."""
     case = s.get(CaseRow, row.case_number)
     assert case is not None
-    data = _loads(case.data_json)
+    data = stored_data(case.data_json)
     view = handoff_view(row, office, today)
     view["applicant"] = dict(data["applicant"]) if reveal else masked_applicant(data)
     view["form"] = form_view(data.get("form") or {}, office.catalog, reveal, _loads(row.items_json))
@@ -309,7 +323,7 @@ def handoff_detail(
     view["materials"] = [
         {
             "code": code,
-            "name": office.catalog.materials[code].name,
+            "name": material_name(office.catalog, code),
             "record": records.get(code, {}),
             "files": [f for f in files if f["material"] == code],
         }
@@ -386,7 +400,7 @@ def _ready_if_done(
     s: Session, case: CaseRow, rows: Sequence[HandoffRow], office: BackOffice, now: datetime
 ) -> None:
     """Every handoff decided and every instant item recorded: the case is ready."""
-    instant = (_loads(case.data_json).get("instant") or {}).values()
+    instant = (stored_data(case.data_json).get("instant") or {}).values()
     if not all(HandoffStatus(r.status) in DECIDED for r in rows) or None in instant:
         return
     if case.progress == "ready":
@@ -448,7 +462,7 @@ def approve(
     electronic); refused while a required material is missing or overdue."""
     _open_only(row)
     case = _case_of(s, row)
-    records = _loads(case.data_json).get("materials", {})
+    records = stored_data(case.data_json).get("materials", {})
     blocking = blocking_materials(
         _loads(row.items_json), office.catalog, records, office.local_day(now)
     )
@@ -597,12 +611,12 @@ def ready_cases(s: Session, hall: str | None = None) -> list[CaseRow]:
 def package(s: Session, case: CaseRow, office: BackOffice) -> list[dict[str, Any]]:
     """What goes out together: each item with its result (or its refusal)."""
     out = []
-    for item, result in (_loads(case.data_json).get("instant") or {}).items():
+    for item, result in (stored_data(case.data_json).get("instant") or {}).items():
         out.append(
             {
                 "item": item,
-                "name": office.catalog.items[item].name,
-                "department": office.catalog.items[item].department,
+                "name": item_name(office.catalog, item),
+                "department": getattr(office.catalog.items.get(item), "department", ""),
                 "status": "approved" if result else "instant",
                 "result": result,
                 "reason": "",
@@ -614,7 +628,7 @@ def package(s: Session, case: CaseRow, office: BackOffice) -> list[dict[str, Any
             out.append(
                 {
                     "item": item,
-                    "name": office.catalog.items[item].name,
+                    "name": item_name(office.catalog, item),
                     "department": row.department,
                     "status": row.status,
                     "result": results.get(item),
@@ -627,10 +641,11 @@ def package(s: Session, case: CaseRow, office: BackOffice) -> list[dict[str, Any
 def related_items(case: CaseRow, office: BackOffice) -> list[dict[str, str]]:
     """What the applicant may need next (全生命周期): the catalog's related items of the
     case's items that the case does not hold."""
-    items = case_items(_loads(case.data_json))
+    items = case_items(stored_data(case.data_json))
     out: list[dict[str, str]] = []
     for code in items:
-        for related in office.catalog.items[code].related:
+        item = office.catalog.items.get(code)
+        for related in item.related if item is not None else ():
             if (
                 related not in items
                 and related in office.catalog.items
@@ -774,12 +789,12 @@ def deferrals(
     out = []
     query = select(CaseRow).where(CaseRow.status == "deferred", CaseRow.progress != "delivered")
     for case in s.exec(query):
-        data = _loads(case.data_json)
+        data = stored_data(case.data_json)
         for code, record in (data.get("materials") or {}).items():
             day = record.get("deferred_until")
             if not day:
                 continue
-            due_on = date.fromisoformat(day)
+            due_on = date.fromisoformat(day)  # checked by stored_data
             if office.calendar.working_days_between(today, due_on) > within_days:
                 continue
             out.append(
@@ -787,15 +802,12 @@ def deferrals(
                     "case_number": case.number,
                     "applicant": masked_applicant(data),
                     "material": code,
-                    "material_name": office.catalog.materials[code].name,
+                    "material_name": material_name(office.catalog, code),
                     "due_on": day,
                     "overdue": due_on < today,
                 }
             )
     return sorted(out, key=lambda d: (d["due_on"], d["case_number"]))
-
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 def store_file(
@@ -814,8 +826,6 @@ def store_file(
     case = s.get(CaseRow, number.strip().upper())
     if case is None:
         raise not_found("unknown_case", f"no case {number}")
-    if len(content) > MAX_FILE_BYTES:
-        raise bad_request("file_too_large", f"a file may be at most {MAX_FILE_BYTES} bytes")
     if hashlib.sha256(content).hexdigest() != sha256.lower():
         raise bad_request("checksum_mismatch", "the file's content does not match its SHA-256")
     found = s.exec(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
@@ -107,3 +112,41 @@ def platform(backend: str, tmp_path: Path) -> Iterator[Platform]:
     with TestClient(app) as client:
         yield Platform(client, engine, clock, config, backend)
     engine.dispose()
+
+
+@contextmanager
+def serving(tmp_path: Path, **settings: Any) -> Iterator[str]:
+    """A platform on SQLite served by uvicorn on a free port of 127.0.0.1; its base URL."""
+    config = validate(CentralConfig, {"data_dir": str(tmp_path), "secret": SECRET, **settings})
+    engine = make_engine(f"sqlite:///{tmp_path / 'central.db'}")
+    init_platform(engine, config, HASHER)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config, engine, hasher=HASHER),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:  # a bound on a broken start, not a timing assumption
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """The platform served by uvicorn with its default settings."""
+    with serving(tmp_path) as url:
+        yield url

@@ -13,8 +13,17 @@ CLERK = ("clerk01", "111111")
 NUMBER = "JY01-20261123-05-0001"
 
 
+def minimal_data(**more: Any) -> dict[str, Any]:
+    """The least a counter's case carries: who applies and for what."""
+    return {
+        "applicant": {"kind": "person", "name": "张三"},
+        "selection": {"items": ["BDC-01"]},
+        **more,
+    }
+
+
 def send(p: Platform, headers: dict[str, str], key: str | None, **case: Any) -> Any:
-    body = {"number": NUMBER, "status": "accepted", "data": {"items": ["SCJG-001"]}} | case
+    body = {"number": NUMBER, "status": "accepted", "data": minimal_data()} | case
     extra = {"Idempotency-Key": key} if key else {}
     return p.client.post("/cases", json=body, headers=headers | extra)
 
@@ -65,11 +74,11 @@ def test_a_supplement_notice_is_taken_up_again_at_another_counter(platform: Plat
     assert notice.status_code == 201, notice.text
     # The applicant comes back with what was missing, to counter 6 this time.
     other_clerk = p.login("clerk02", "111112", counter=6)
-    data = {"items": ["SCJG-001"], "continues": NUMBER, "history": [{"kind": "supplement"}]}
+    data = minimal_data(continues=NUMBER, history=[{"kind": "supplement"}])
     again = send(p, other_clerk, "draft-0099", status="rejected", data=data)
     assert again.status_code == 200, again.text
     assert again.json()["status"] == "rejected" and again.json()["clerk"] == "clerk02"
-    assert again.json()["data"]["history"] == [{"kind": "supplement"}]
+    assert [h["kind"] for h in again.json()["data"]["history"]] == ["supplement"]
     assert stored(p) == 1  # the same case, not a second one
     # Each sending answers what it stored, again and again.
     assert send(p, first_clerk, "draft-0001", status="supplement").status_code == 200

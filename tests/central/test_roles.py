@@ -28,7 +28,11 @@ ENDPOINTS: list[tuple[str, str, Any, set[str]]] = [
     (
         "POST",
         "/cases",
-        {"number": "JY01-20261123-05-0001", "status": "accepted", "data": {}},
+        {
+            "number": "JY01-20261123-05-0001",
+            "status": "accepted",
+            "data": {"applicant": {"kind": "person"}},
+        },
         COUNTER,
     ),
     ("GET", "/cases/JY01-20261123-05-0001", None, COUNTER | {"admin"}),

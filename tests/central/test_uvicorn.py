@@ -3,48 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
-import pytest
-import uvicorn
-from central.conftest import HASHER, SECRET
-
-from clerk_console.central.api import create_app
-from clerk_console.central.db import init_platform, make_engine
-from clerk_console.config import CentralConfig, validate
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    config = validate(CentralConfig, {"data_dir": str(tmp_path), "secret": SECRET})
-    engine = make_engine(f"sqlite:///{tmp_path / 'central.db'}")
-    init_platform(engine, config, HASHER)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config, engine, hasher=HASHER),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    engine.dispose()
 
 
 def sse_events(client: httpx.Client, url: str, count: int, **headers: str) -> list[dict[str, str]]:
