@@ -59,8 +59,10 @@ class PromisedIn(_Part):
 
 
 class SupplementLineIn(_Part):
-    material: Code
-    items: list[Code] = Field(default_factory=list, max_length=100)
+    """A line of a one-time supplement notice: the material and items by name, as printed."""
+
+    material: Short
+    items: list[Short] = Field(default_factory=list, max_length=100)
     shortfalls: list[Code] = Field(default_factory=list, max_length=20)
     copies_missing: int = Field(default=0, ge=0, le=100)
 
