@@ -37,7 +37,13 @@ from clerk_console.central.db import (
     now,
     server_secret,
 )
-from clerk_console.central.errors import PlatformError, bad_request, not_found, unauthorized
+from clerk_console.central.errors import (
+    PlatformError,
+    bad_request,
+    forbidden,
+    not_found,
+    unauthorized,
+)
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.limits import BodyLimits
@@ -173,6 +179,7 @@ class CaseOut(BaseModel):
     data: dict[str, Any]
     received_at: str
     progress: str
+    masked: bool
 
 
 class CounterOut(BaseModel):
@@ -558,6 +565,7 @@ def create_app(
             raise bad_request("idempotency_key_required", "send an Idempotency-Key (8+ chars)")
         # Read before the write transaction: on SQLite a second connection could not.
         office = back_office() if body.status in handoffs.ACCEPTED else None
+        catalog = back_office().catalog
         with tx() as s:
             stamp = clock()
             row, received = cases.receive_case(
@@ -574,14 +582,32 @@ def create_app(
             if received is not cases.Received.REPLAYED and office is not None:
                 handoffs.open_handoffs(s, row, office, stamp)
                 tasks.add_task(send_pending, engine, sender, stamp)
-            return cases.case_view(row)
+            # The counter has what it sent: the answer need not repeat its identifiers.
+            return cases.case_view(row, catalog, full=False)
 
     @app.get("/cases/{number}", response_model=CaseOut, responses=ERRORS)
-    def case(number: str, who: Actor = Depends(actor)) -> dict[str, Any]:
-        """A case by its number."""
+    def case(
+        number: str,
+        who: Actor = Depends(actor),
+        reveal: bool = Query(False, description="the identifiers in full, recorded"),
+    ) -> dict[str, Any]:
+        """A case by its number: in full at the counter that took it in, masked elsewhere.
+        `reveal` reads it in full outside that counter (a supervisor, or a clerk taking up a
+        supplement notice the applicant came back with); every full read is recorded on the
+        case's trail, who and where."""
         auth.require(who, *COUNTER_ROLES, "admin")
-        with Session(engine) as s:
-            return cases.case_view(cases.find_case(s, number))
+        catalog = back_office().catalog  # read before the write transaction (SQLite)
+        with tx() as s:
+            row = cases.find_case(s, number)
+            own = cases.in_scope(row, who)
+            if reveal and not cases.may_reveal(row, who):
+                raise forbidden(
+                    "not_your_counter", f"case {row.number} was taken in at another counter"
+                )
+            full = own or reveal
+            if full:
+                cases.read_in_full(s, row, who, clock(), "own_counter" if own else "reveal")
+            return cases.case_view(row, catalog, full=full)
 
     # --- shared registries -------------------------------------------------------------
 

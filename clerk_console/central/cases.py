@@ -18,10 +18,11 @@ from sqlmodel import Session
 
 from clerk_console.central.case_body import stored_data
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
-from clerk_console.central.handoffs import record_event
+from clerk_console.central.handoffs import masked_case_data, record_event
 from clerk_console.central.models import CaseRow, CaseSubmission
 from clerk_console.central.queue import Actor, _own_counter, aware, emit
 from clerk_console.domain.case_number import parse_case_number
+from clerk_console.domain.catalog import Catalog
 
 STATUSES = ("accepted", "deferred", "supplement", "rejected")
 
@@ -34,18 +35,43 @@ def find_case(s: Session, number: str) -> CaseRow:
     return row
 
 
-def case_view(row: CaseRow) -> dict[str, Any]:
-    """A case as the API shows it."""
+def case_view(row: CaseRow, catalog: Catalog, *, full: bool) -> dict[str, Any]:
+    """A case as the API shows it: the applicant's identifiers in full only when `full`
+    (the caller records that read), masked otherwise. The query password is the
+    applicant's alone: it went out with the decision that made it and is never shown again."""
+    data = stored_data(row.data_json)
+    for decision in (data["decision"], *data["history"]):
+        decision.pop("query_password", None)
     return {
         "number": row.number,
         "hall": row.hall,
         "counter": row.counter,
         "clerk": row.clerk,
         "status": row.status,
-        "data": stored_data(row.data_json),
+        "data": data if full else masked_case_data(data, catalog),
         "received_at": aware(row.received_at).isoformat(),
         "progress": row.progress,
+        "masked": not full,
     }
+
+
+def in_scope(row: CaseRow, who: Actor) -> bool:
+    """Whether a case is this login's to read in full: taken in at its own counter."""
+    return who.counter is not None and who.counter == row.counter
+
+
+def may_reveal(row: CaseRow, who: Actor) -> bool:
+    """Whether a full read is allowed, recorded, outside the login's scope: a supervisor's,
+    or a clerk at a counter taking up a supplement notice the applicant came back with."""
+    if in_scope(row, who) or who.role in ("supervisor", "admin"):
+        return True
+    return who.counter is not None and row.status == "supplement"
+
+
+def read_in_full(s: Session, row: CaseRow, who: Actor, now: datetime, purpose: str) -> None:
+    """Record a read of a case's full identifiers: who, at which counter, when, and why."""
+    detail = {"counter": who.counter, "role": who.role, "purpose": purpose}
+    record_event(s, row.number, "case.read_full", who.username, now, detail)
 
 
 class Received(StrEnum):

@@ -22,6 +22,7 @@ from clerk_console.central.case_body import stored_data
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.models import CaseEvent, CaseFile, CaseRow, HandoffRow, NotificationRow
 from clerk_console.central.queue import Actor, aware, emit
+from clerk_console.domain.case_number import parse_case_number
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.checklist import Selection, build_checklist
 from clerk_console.domain.documents import Wording
@@ -33,7 +34,14 @@ from clerk_console.domain.handoff import (
     ready_to_start,
     split_case,
 )
-from clerk_console.domain.identifiers import mask_id_number, mask_mobile, mask_name
+from clerk_console.domain.identifiers import (
+    check_credit_code,
+    check_id_number,
+    check_mobile,
+    mask_id_number,
+    mask_mobile,
+    mask_name,
+)
 from clerk_console.domain.workdays import Pause, WorkCalendar
 
 ACCEPTED = ("accepted", "deferred")
@@ -259,6 +267,42 @@ def masked_applicant(data: Mapping[str, Any]) -> dict[str, str]:
 
 MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
 """Form fields of these kinds are shown masked until the approver reveals them."""
+
+
+def _masked_person(person: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    out = dict(person)
+    for key in names:
+        if out.get(key):
+            out[key] = mask_name(str(out[key]))
+    for key, mask in (("id_number", mask_id_number), ("mobile", mask_mobile)):
+        if out.get(key):
+            out[key] = mask(str(out[key]))
+    return out
+
+
+def masked_case_data(data: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """A case's data as read outside its counter: names, ID numbers and mobiles of the
+    applicant, the agent and the form masked; what the registries returned left out."""
+    out = dict(data)
+    applicant = dict(out.get("applicant") or {})
+    person = applicant.get("kind") != "organisation"
+    names = (
+        ["name", "legal_representative", "contact"]
+        if person
+        else ["legal_representative", "contact"]
+    )
+    out["applicant"] = _masked_person(applicant, names)
+    if out.get("agent"):
+        out["agent"] = _masked_person(out["agent"], ["name"])
+    form = dict(out.get("form") or {})
+    for code, value in form.items():
+        spec = catalog.form_fields.get(code)
+        mask = MASKS.get(spec.kind) if spec is not None else None
+        if mask is not None and value:
+            form[code] = mask(str(value))
+    out["form"] = form
+    out["shared"] = {}
+    return out
 
 
 def form_view(
@@ -586,14 +630,34 @@ def case_handoffs(s: Session, number: str) -> list[HandoffRow]:
     )
 
 
-def search(s: Session, query: str, limit: int = 20) -> list[CaseRow]:
-    """Cases by number, or by the applicant's or agent's ID number, credit code or mobile
-    (an exact value, as the counter types or scans it)."""
+def whole_identifier(query: str) -> str | None:
+    """The query as a whole identifier a case can be found by (a case number, an ID number,
+    a credit code, a mobile), normalised; None for anything else: a part of one, a name, a
+    pattern. Searching by parts would let anyone recover an ID number digit by digit."""
     text = query.strip()
-    if not text:
-        return []
-    needle = f'%"{text.upper() if text[-1:].isalpha() else text}"%'
-    condition = or_(col(CaseRow.number) == text.upper(), col(CaseRow.data_json).like(needle))
+    number = parse_case_number(text)
+    if number is not None:
+        return str(number)
+    for check in (check_id_number, check_credit_code, check_mobile):
+        checked = check(text)
+        if checked.ok:
+            return checked.value
+    return None
+
+
+def search(s: Session, query: str, limit: int = 20) -> list[CaseRow]:
+    """Cases by number, or by the applicant's or agent's ID number, credit code or mobile:
+    a whole, valid value, as the counter types or scans it; anything else is refused."""
+    value = whole_identifier(query)
+    if value is None:
+        raise bad_request(
+            "whole_identifier",
+            "search by a whole case number, ID number, credit code or mobile number",
+        )
+    # A checked identifier holds no LIKE wildcard; escaped all the same.
+    literal = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = f'%"{literal}"%'
+    condition = or_(col(CaseRow.number) == value, col(CaseRow.data_json).like(needle, escape="\\"))
     found = s.exec(
         select(CaseRow).where(condition).order_by(col(CaseRow.received_at).desc()).limit(limit)
     )

@@ -254,9 +254,12 @@ class PlatformClient:
         """An online pre-application (网上预审) by its code."""
         return dict(await self._request("GET", f"/preapplications/{quote(code.strip(), safe='')}"))
 
-    async def case(self, number: str) -> dict[str, Any]:
-        """A case by its number."""
-        return dict(await self._request("GET", f"/cases/{quote(number.strip(), safe='')}"))
+    async def case(self, number: str, *, reveal: bool = False) -> dict[str, Any]:
+        """A case by its number: masked unless taken in at this counter, or `reveal`ed
+        (allowed to a supervisor, or to take up a supplement notice; recorded)."""
+        path = f"/cases/{quote(number.strip(), safe='')}"
+        params = {"reveal": "true"} if reveal else None
+        return dict(await self._request("GET", path, params=params))
 
     async def send_case(self, payload: Mapping[str, Any], idempotency_key: str) -> dict[str, Any]:
         """Send a case from this counter; sending it again with the same key is harmless."""

@@ -326,7 +326,8 @@ class CasesScreen(StaffScreen):
                 self.app.switch_screen(screen)  # in place of this one: Esc leads to the counter
                 return
         try:
-            case = await self.client.case(number)
+            # Taken up here, it needs the identifiers in full: a read the platform records.
+            case = await self.client.case(number, reveal=True)
         except (PlatformRefused, PlatformUnreachable) as exc:
             self._failed(exc)
             return
