@@ -22,6 +22,7 @@ from clerk_console.domain.documents import (
     Feed,
     Rule,
     Text,
+    printable,
     wrap,
 )
 
@@ -48,7 +49,8 @@ class Profile:
 
 
 def _line(text: str, profile: Profile) -> bytes:
-    return CHINESE_ON + text.encode(profile.encoding) + CHINESE_OFF + LF
+    # The last gate before the printer: no control byte of the text reaches the stream.
+    return CHINESE_ON + printable(text).encode(profile.encoding) + CHINESE_OFF + LF
 
 
 def render(document: Document, profile: Profile) -> bytes:

@@ -157,13 +157,28 @@ def display_width(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
+def printable(text: str) -> str:
+    """`text` with every control and format character gone (a tab or a line break becomes a
+    space). Names and results come from outside (a pre-application, a department's system);
+    a DLE DC4, GS V or ESC @ inside one would open the cash drawer, cut or reset the
+    printer mid-receipt, and a bidi override would print the text reversed."""
+    out = []
+    for char in text:
+        if char in "\t\r\n\v\f":
+            out.append(" ")
+        elif unicodedata.category(char) not in ("Cc", "Cf"):
+            out.append(char)
+    return "".join(out)
+
+
 def wrap(text: str, columns: int) -> list[str]:
-    """Lines of at most `columns` columns; never splits a wide character, keeps explicit
-    line breaks, and breaks a run of Latin text at a space where it can."""
+    """Lines of at most `columns` columns, with nothing but printable characters (see
+    `printable`); never splits a wide character, keeps explicit line breaks, and breaks a
+    run of Latin text at a space where it can."""
     if columns < 2:
         raise ValueError("a line needs at least two columns")
     lines: list[str] = []
-    for paragraph in text.split("\n"):
+    for paragraph in (printable(part) for part in text.split("\n")):
         line, width = "", 0
         for char in paragraph:
             w = char_width(char)

@@ -151,3 +151,40 @@ def test_a_qr_code_sent_as_an_image_scans(paper: int) -> None:
     assert found.format == zxingcpp.BarcodeFormat.QRCode
     assert found.text == "https://zwfw.example.invalid/track?case=JY01-20261123-05-0001"
     assert "".join(printed.texts()).endswith(load_wording().line("track_hint"))
+
+
+HOSTILE = "张\x10\x14\x01\x00\x05三\x1dV\x00\x1b@\u202e科技\t有限\r\n公司\x7f\x9b"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8"])
+def test_control_bytes_in_outside_text_never_reach_the_printer(encoding: str) -> None:
+    """A name from a pre-application or a result from a department's system that carries
+    DLE DC4 (open the cash drawer), GS V (cut), ESC @ (reset) or a bidi override prints as
+    its visible characters; the stream holds only the commands the document asked for."""
+    document = intake_receipt(
+        load_wording(),
+        hall="江阳区政务服务中心",
+        counter=5,
+        clerk="王\x1b@五",
+        case_number="JY01-20261123-05-0001",
+        password="123456",
+        applicant=HOSTILE,
+        items=[ReceiptItem("企业设立登记\x1dV\x01", "市场监督管理局", date(2026, 11, 26))],
+        received=[("公司章程\x10\x14\x01\x00\x05", "原件")],
+        shared=[],
+        deferred=[],
+        tracking_url="https://zwfw.example.invalid/track",
+        accepted_at=AT,
+    )
+    data = render(document, Profile(columns=COLUMNS[80], encoding=encoding))
+    assert data.count(b"\x1b@") == 1 and data.startswith(b"\x1b@")  # only the opening reset
+    assert data.count(b"\x1dV") == 1  # only the document's own cut
+    assert b"\x10" not in data and b"\x7f" not in data
+    printed = decode(data, encoding)
+    assert printed.cuts == 1
+    text = "\n".join(printed.texts())
+    assert "张三V@科技 有限" in text and "企业设立登记V" in text and "王@五" in text
+    assert "\u202e" not in text and "\x9b" not in text
+    assert "\u202e" not in preview(document, Profile()) and "\x10" not in preview(
+        document, Profile()
+    )
