@@ -168,6 +168,8 @@ class CaseIn(_In):
     number: str = Field(min_length=10, max_length=40)
     status: Literal["accepted", "deferred", "supplement", "rejected"]
     data: CaseData
+    taken_by: str | None = Field(default=None, max_length=64)
+    """The clerk who took the intake (the sender may be the next login at that counter)."""
 
 
 class CaseOut(BaseModel):
@@ -571,11 +573,12 @@ def create_app(
             row, received = cases.receive_case(
                 s,
                 idempotency_key,
-                body.number.upper(),
+                body.number,
                 body.status,
                 body.data.model_dump(mode="json"),
                 who,
                 stamp,
+                body.taken_by,
             )
             if received is not cases.Received.STORED:
                 response.status_code = 200

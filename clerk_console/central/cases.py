@@ -17,9 +17,10 @@ from typing import Any
 from sqlmodel import Session
 
 from clerk_console.central.case_body import stored_data
+from clerk_console.central.db import meta
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.handoffs import masked_case_data, record_event
-from clerk_console.central.models import CaseRow, CaseSubmission
+from clerk_console.central.models import CaseRow, CaseSubmission, StaffRow
 from clerk_console.central.queue import Actor, _own_counter, aware, emit
 from clerk_console.domain.case_number import parse_case_number
 from clerk_console.domain.catalog import Catalog
@@ -82,6 +83,16 @@ class Received(StrEnum):
     CONTINUED = "continued"  # a supplement notice taken up again, now decided anew
 
 
+def _intake_clerk(s: Session, taken_by: str | None, actor: Actor) -> str:
+    """Who took the intake: the clerk the counter names, when that is a clerk of this hall
+    (an outbox may be sent after they logged out, under the next login); else the sender."""
+    if taken_by and taken_by != actor.username:
+        staff = s.get(StaffRow, taken_by)
+        if staff is not None and staff.role in ("clerk", "supervisor"):
+            return staff.username
+    return actor.username
+
+
 def body_digest(number: str, status: str, content: str) -> str:
     """The fingerprint of what a counter sent, to tell a replay from a different case."""
     return hashlib.sha256(f"{number}\n{status}\n{content}".encode()).hexdigest()
@@ -95,6 +106,7 @@ def receive_case(
     data: dict[str, Any],
     actor: Actor,
     now: datetime,
+    taken_by: str | None = None,
 ) -> tuple[CaseRow, Received]:
     """Store a case sent by a counter; (the case, what the sending did).
 
@@ -106,6 +118,11 @@ def receive_case(
     parsed = parse_case_number(number)
     if parsed is None:
         raise bad_request("bad_case_number", f"{number!r} is not a case number")
+    number = str(parsed)  # one spelling: no stray space or lower case makes a second case
+    hall = meta(s, "hall_code")
+    if hall and parsed.hall != hall:
+        raise bad_request("foreign_case", f"case {number} is not of this hall ({hall})")
+    clerk = _intake_clerk(s, taken_by, actor)
     if status not in STATUSES:
         raise bad_request("bad_case_status", f"status must be one of: {', '.join(STATUSES)}")
     content = json.dumps(data, ensure_ascii=False, sort_keys=True)
@@ -129,7 +146,7 @@ def receive_case(
             idempotency_key=key,
             hall=parsed.hall,
             counter=parsed.counter,
-            clerk=actor.username,
+            clerk=clerk,
             status=status,
             data_json=content,
             received_at=now,
@@ -141,7 +158,7 @@ def receive_case(
             raise forbidden("no_counter", "a case is taken up again at a counter")
         row = existing
         before = row.status
-        row.status, row.data_json, row.clerk = status, content, actor.username
+        row.status, row.data_json, row.clerk = status, content, clerk
         s.add(row)
         outcome = Received.CONTINUED
         detail = {"from": before, "to": status, "counter": actor.counter}

@@ -314,6 +314,7 @@ class LocalStore:
         payload = {
             "number": number,
             "status": status,
+            "taken_by": intake.clerk,
             "data": {
                 "applicant": data["applicant"],
                 "agent": data["agent"],

@@ -103,3 +103,27 @@ def test_a_supplement_notice_is_taken_up_again_at_another_counter(platform: Plat
     stranger = dict(data, continues="JY01-20261123-05-0777")
     unknown = send(p, other_clerk, "draft-0101", number="JY01-20261123-05-0777", data=stranger)
     assert unknown.status_code == 409 and unknown.json()["error"] == "unknown_case"
+
+
+def test_one_case_one_spelling_one_hall_and_the_clerk_who_took_it(platform: Platform) -> None:
+    """A case number with a stray space or in lower case is the same case, not a second
+    one; another hall's case number is refused; the case keeps the clerk who took the
+    intake, even when the next login at that counter sends it."""
+    p = platform
+    first = p.login(*CLERK, counter=5)
+    assert send(p, first, "draft-0001", taken_by="clerk01").status_code == 201
+    for spelling in (NUMBER + " ", " " + NUMBER.lower()):
+        again = send(p, first, f"draft-{spelling!r}", number=spelling)
+        assert again.status_code == 409 and again.json()["error"] == "case_exists", again.text
+    assert stored(p) == 1
+    foreign = send(p, first, "draft-foreign", number="ZZ99-20261123-05-0001")
+    assert foreign.status_code == 400 and foreign.json()["error"] == "foreign_case"
+    # clerk01 logs out with a case still in the outbox; clerk02 logs in at counter 5 and
+    # the outbox sends it: it was clerk01's intake.
+    p.client.post("/auth/logout", headers=first)
+    second = p.login("clerk02", "111112", counter=5)
+    late = send(p, second, "draft-0002", number="JY01-20261123-05-0002", taken_by="clerk01")
+    assert late.status_code == 201 and late.json()["clerk"] == "clerk01"
+    # A name that is no clerk of this hall is not taken: the sender is recorded.
+    odd = send(p, second, "draft-0003", number="JY01-20261123-05-0003", taken_by="nobody")
+    assert odd.status_code == 201 and odd.json()["clerk"] == "clerk02"
