@@ -47,11 +47,11 @@ from clerk_console.central.errors import (
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.limits import BodyLimits
-from clerk_console.central.models import CatalogRecord
+from clerk_console.central.models import CatalogRecord, StaffRow
 from clerk_console.central.notify import LogSender, Sender, WebhookSender, send_pending
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.registries import Registries, load_preapplications
-from clerk_console.central.security import PinHasher
+from clerk_console.central.security import PinHasher, new_token
 from clerk_console.config import CentralConfig, load_central_config
 from clerk_console.domain.catalog_loader import parse_catalog
 from clerk_console.domain.workdays import WorkCalendar
@@ -472,21 +472,45 @@ def create_app(
 
     # --- staff ----------------------------------------------------------------------
 
+    # An unknown name's PIN is checked against this, so it costs what a real one does: the
+    # time of an answer does not tell which names are staff.
+    dummy_hash = hasher.hash(new_token()[:6])
+
     @app.post("/auth/login", response_model=LoginOut, responses=ERRORS)
     def login(body: LoginIn) -> dict[str, Any]:
-        """Log in with a PIN, optionally to a counter (which it then holds)."""
-        try:
-            with tx() as s:
-                token, who = auth.login(
-                    s, hasher, body.username, body.pin, body.counter, clock(), lifetime
-                )
-        except PlatformError as exc:
-            if exc.code == "bad_credentials":
-                # The failed attempt must count even though the login is refused.
-                with tx() as s:
-                    auth.count_failure(s, body.username, clock())
-            raise
+        """Log in with a PIN, optionally to a counter (which it then holds). Five wrong PINs
+        for a name lock it for 15 minutes (a supervisor can unlock it sooner)."""
+        name = body.username.strip()
+        with tx() as s:
+            locked = auth.reserve_attempt(s, name, clock())
+        if locked is not None:
+            raise forbidden(
+                "locked",
+                f"too many wrong PINs; locked until {locked:%H:%M} UTC, "
+                "or until a supervisor unlocks it",
+            )
+        with Session(engine) as s:
+            staff = s.get(StaffRow, name)
+            stored = staff.pin_hash if staff is not None else dummy_hash
+        right = hasher.verify(stored, body.pin) and staff is not None
+        with tx() as s:
+            auth.settle_attempt(s, name, right, clock())
+        if not right:
+            raise unauthorized("bad_credentials", "unknown user or wrong PIN")
+        with tx() as s:
+            token, who = auth.open_login(s, name, body.counter, clock(), lifetime)
         return {"token": token, **who}
+
+    @app.post("/staff/{username}/unlock", responses=ERRORS)
+    def unlock(
+        username: Annotated[str, PathParam(min_length=1, max_length=64)],
+        who: Actor = Depends(actor),
+    ) -> dict[str, Any]:
+        """Lift a lock left by wrong PINs (a supervisor; recorded on the change feed)."""
+        auth.require(who, "supervisor", "admin")
+        with tx() as s:
+            was_locked = auth.unlock(s, username.strip(), who, clock())
+        return {"username": username.strip(), "was_locked": was_locked}
 
     @app.post("/auth/logout", status_code=204, responses=ERRORS)
     def logout(

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, delete, select
 
 from clerk_console.central.errors import conflict, forbidden, unauthorized
-from clerk_console.central.models import CentralModel, StaffRow, TokenRow
+from clerk_console.central.models import CentralModel, LoginAttemptRow, StaffRow, TokenRow
 from clerk_console.central.queue import (
     Actor,
     _counter_changed,
@@ -25,7 +27,6 @@ from clerk_console.central.queue import (
 from clerk_console.central.security import (
     LOCK_MINUTES,
     MAX_FAILED_PINS,
-    PinHasher,
     new_token,
     token_digest,
 )
@@ -33,29 +34,73 @@ from clerk_console.central.security import (
 COUNTER_ROLES = ("clerk", "supervisor")
 
 
-def login(
+def reserve_attempt(s: Session, username: str, now: datetime) -> datetime | None:
+    """Count a login attempt before its PIN is checked, in one conditional statement: however
+    many arrive at once, no more than MAX_FAILED_PINS are ever checked. None when this one
+    may go on; else the time the name stays locked until. Any name typed counts, staff or
+    not, so a lock says nothing about which names exist."""
+    s.execute(_insert_attempt(s).values(username=username, failures=0).on_conflict_do_nothing())
+    reserved = s.execute(
+        update(LoginAttemptRow)
+        .where(
+            col(LoginAttemptRow.username) == username,
+            col(LoginAttemptRow.failures) < MAX_FAILED_PINS,
+            or_(
+                col(LoginAttemptRow.locked_until).is_(None),
+                col(LoginAttemptRow.locked_until) <= now,
+            ),
+        )
+        .values(failures=LoginAttemptRow.failures + 1, locked_until=None)
+    )
+    if reserved.rowcount == 1:  # type: ignore[attr-defined]
+        return None
+    row = s.get(LoginAttemptRow, username)
+    until = aware(row.locked_until) if row is not None and row.locked_until else None
+    # Five attempts still being checked: as good as locked until they settle.
+    return until if until is not None and until > now else now + timedelta(minutes=LOCK_MINUTES)
+
+
+def settle_attempt(s: Session, username: str, ok: bool, now: datetime) -> None:
+    """After the PIN was checked: a right one clears the count; the wrong one that used the
+    last attempt locks the name for LOCK_MINUTES."""
+    if ok:
+        s.exec(delete(LoginAttemptRow).where(col(LoginAttemptRow.username) == username))
+        return
+    s.execute(
+        update(LoginAttemptRow)
+        .where(
+            col(LoginAttemptRow.username) == username,
+            col(LoginAttemptRow.failures) >= MAX_FAILED_PINS,
+        )
+        .values(failures=0, locked_until=now + timedelta(minutes=LOCK_MINUTES))
+    )
+
+
+def unlock(s: Session, username: str, actor: Actor, now: datetime) -> bool:
+    """A supervisor lifts a lock (recorded on the change feed); whether there was one."""
+    row = s.get(LoginAttemptRow, username)
+    locked = row is not None and row.locked_until is not None and aware(row.locked_until) > now
+    s.exec(delete(LoginAttemptRow).where(col(LoginAttemptRow.username) == username))
+    emit(s, "unlock", {"username": username, "by": actor.username, "was_locked": locked}, now)
+    return locked
+
+
+def _insert_attempt(s: Session) -> Any:
+    """INSERT for the login_attempt table in the database's own dialect (ON CONFLICT)."""
+    if s.get_bind().dialect.name == "postgresql":
+        return pg_insert(LoginAttemptRow)
+    return sqlite_insert(LoginAttemptRow)
+
+
+def open_login(
     s: Session,
-    hasher: PinHasher,
     username: str,
-    pin: str,
     counter_no: int | None,
     now: datetime,
     lifetime: timedelta,
 ) -> tuple[str, dict[str, Any]]:
-    """Check the PIN and open a login; (token, who and where)."""
-    staff = s.exec(select(StaffRow).where(StaffRow.username == username).with_for_update()).first()
-    # Same answer for an unknown user and a wrong PIN: no list of usernames by guessing.
-    if staff is None:
-        raise unauthorized("bad_credentials", "unknown user or wrong PIN")
-    if staff.locked_until is not None and aware(staff.locked_until) > now:
-        raise forbidden(
-            "locked", f"too many wrong PINs; locked until {aware(staff.locked_until):%H:%M} UTC"
-        )
-    if not hasher.verify(staff.pin_hash, pin):
-        # Counted by `count_failure` in its own transaction: this one is rolled back.
-        raise unauthorized("bad_credentials", "unknown user or wrong PIN")
-    staff.failed_attempts, staff.locked_until = 0, None
-    s.add(staff)
+    """A login for a member of staff whose PIN was checked; (token, who and where)."""
+    staff = s.exec(select(StaffRow).where(StaffRow.username == username)).one()
     if counter_no is not None:
         if staff.role not in COUNTER_ROLES:
             raise forbidden("no_counter_for_role", f"a {staff.role} does not sit at a counter")
@@ -87,18 +132,6 @@ def login(
         "counter": counter_no,
         "expires_at": (now + lifetime).isoformat(),
     }
-
-
-def count_failure(s: Session, username: str, now: datetime) -> None:
-    """One more wrong PIN; the fifth locks the user for 15 minutes."""
-    staff = s.exec(select(StaffRow).where(StaffRow.username == username).with_for_update()).first()
-    if staff is None:
-        return
-    staff.failed_attempts += 1
-    if staff.failed_attempts >= MAX_FAILED_PINS:
-        staff.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        staff.failed_attempts = 0
-    s.add(staff)
 
 
 _TOKEN = CentralModel.metadata.tables["auth_token"]

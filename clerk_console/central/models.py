@@ -76,7 +76,15 @@ class StaffRow(CentralModel, table=True):
     department: str | None = None
     instant_departments_json: str = "[]"  # whose instant items (即办件) they may decide
     pin_hash: str
-    failed_attempts: int = 0
+
+
+class LoginAttemptRow(CentralModel, table=True):
+    """Wrong PINs per user name typed, whether or not such a user exists: an unknown name
+    locks like a real one, so locking tells nobody which names are staff."""
+
+    __tablename__ = "login_attempt"
+    username: str = Field(primary_key=True)
+    failures: int = 0
     locked_until: datetime | None = Field(default=None, sa_column=_tz_null())
 
 

@@ -254,6 +254,11 @@ class PlatformClient:
         """An online pre-application (网上预审) by its code."""
         return dict(await self._request("GET", f"/preapplications/{quote(code.strip(), safe='')}"))
 
+    async def unlock(self, username: str) -> bool:
+        """Lift a login's wrong-PIN lock (a supervisor); whether it was locked."""
+        path = f"/staff/{quote(username.strip(), safe='')}/unlock"
+        return bool((await self._request("POST", path))["was_locked"])
+
     async def case(self, number: str, *, reveal: bool = False) -> dict[str, Any]:
         """A case by its number: masked unless taken in at this counter, or `reveal`ed
         (allowed to a supervisor, or to take up a supplement notice; recorded)."""

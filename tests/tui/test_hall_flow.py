@@ -126,3 +126,37 @@ async def test_kiosk_checks_in_a_booking(
         assert "没有找到这个预约号" in await check_in("12345678")
         assert screen.query_one("#slip-number", Digits).value == ""
         assert "预约号是 8 位数字" in await check_in("123")  # said before asking anyone
+
+
+async def test_a_locked_login_says_who_unlocks_it_and_a_supervisor_does(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    counter = make_app(settings, platform=platform, start="kiosk")
+    async with counter.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(*"clerk02", "enter")
+        for _ in range(6):
+            await pilot.press(*"000000", "enter", "enter")
+            await settle(pilot)
+        said = plain(counter.screen.query_one("#login-message", Static))
+        assert "已锁定 15 分钟" in said and "值班主管" in said and "按 u 解锁" in said
+
+    supervisor = make_app(settings, platform=platform, start="kiosk")
+    async with supervisor.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "super01", "222222")
+        assert isinstance(supervisor.screen, SupervisorScreen)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*"clerk02", "enter")
+        await settle(pilot)
+        said = plain(supervisor.screen.query_one("#sv-message", Static))
+        assert "已解锁 clerk02" in said
+
+    again = make_app(settings, platform=platform)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk02", "111112")
+        assert isinstance(again.screen, CounterScreen), plain(
+            again.screen.query_one("#login-message", Static)
+        )

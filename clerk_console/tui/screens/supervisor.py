@@ -1,6 +1,6 @@
 """The supervisor's hall view (大厅管理): per line the waiting, waits and served today; per
 counter its state, clerk and ticket; live from the change feed. Pause or resume a counter,
-move a waiting ticket."""
+move a waiting ticket, unlock a login locked by wrong PINs."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class SupervisorScreen(StaffScreen):
         Binding("p", "toggle_counter", "key.pause_counter"),
         Binding("m", "move", "key.move"),
         Binding("l", "deadlines", "key.deadlines"),
+        Binding("u", "unlock", "key.unlock"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
 
@@ -188,6 +189,26 @@ class SupervisorScreen(StaffScreen):
                 else self.t("display.counter_n", counter=counter)
             )
             self._say(self.t("supervisor.moved", number=ticket.number, target=where))
+
+    def action_unlock(self) -> None:
+        def name_typed(name: str | None) -> None:
+            if name and name.strip():
+                self.unlock(name.strip())
+
+        self.app.push_screen(
+            TextModal(self.t, self.t("supervisor.ask_unlock"), "clerk01"), name_typed
+        )
+
+    @work(group="action")
+    async def unlock(self, username: str) -> None:
+        """Lift a wrong-PIN lock (the platform records who did it)."""
+        try:
+            was_locked = await self.client.unlock(username)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+        else:
+            key = "supervisor.unlocked" if was_locked else "supervisor.not_locked"
+            self._say(self.t(key, username=username))
 
 
 def _minutes(t: Messages, seconds: int) -> str:
