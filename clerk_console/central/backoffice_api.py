@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -24,16 +25,19 @@ from sqlmodel import Session
 from clerk_console.central import auth, handoffs
 from clerk_console.central.case_body import stored_data
 from clerk_console.central.cases import find_case
-from clerk_console.central.errors import bad_request, forbidden
+from clerk_console.central.errors import PlatformError, bad_request, forbidden
 from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.limits import BodyTooLarge
 from clerk_console.central.models import CaseRow, HandoffRow, StaffRow
 from clerk_console.central.notify import Sender, send_pending
 from clerk_console.central.queue import Actor, aware
+from clerk_console.domain.scanned_files import MIME_TYPES, clean_file_name, sniff
 
 COUNTER_ROLES = ("clerk", "supervisor")
 # Row ids are 64-bit in both databases; a larger number is a 422, not a driver overflow.
 HandoffId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# Either case is a SHA-256; it is kept and looked up in lower case.
+Sha256 = Annotated[str, Path(pattern=r"^[0-9A-Fa-f]{64}$")]
 
 
 class _In(BaseModel):
@@ -337,18 +341,20 @@ def back_office_routes(
     @router.put("/cases/{number}/files/{sha256}", status_code=201)
     async def upload(
         number: str,
-        sha256: str,
+        sha256: Sha256,
         request: Request,
         response: Response,
         who: Actor = Depends(actor),
         _o: BackOffice = Depends(loaded),
-        material: str = Query(min_length=1, max_length=64),
+        material: str = Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$"),
         name: str = Query(min_length=1, max_length=200),
         pages: int | None = Query(None, ge=0, le=100_000),
     ) -> dict[str, Any]:
-        """A scanned file of a case's material, the raw bytes as the body (its type in
-        Content-Type). Sent again, it is kept once (200); content that does not match the
-        SHA-256 is refused."""
+        """A scanned file of a case's material, the raw bytes as the body: a PDF, JPEG, PNG
+        or TIFF (as the scanners make them), its type in Content-Type and in its first bytes
+        alike (415 otherwise). Sent by the case's counter. Sent again, it is kept once
+        (200); content that does not match the SHA-256 is refused; the name is kept without
+        any folder or control character."""
         auth.require(who, *COUNTER_ROLES)
         # Spooled to disk as it streams, to the limit and no further (a declared length
         # past it was refused before this ran): a refused file never sits in memory.
@@ -361,11 +367,20 @@ def back_office_routes(
                 spool.write(chunk)
             spool.seek(0)
             content = spool.read()
+        declared = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        kind = sniff(content[:16])
+        if kind is None or declared != kind[0]:
+            raise PlatformError(
+                415,
+                "unsupported_file",
+                f"a scan is sent as one of {', '.join(sorted(MIME_TYPES))}, "
+                "and its content must be of the type it is sent as",
+            )
         meta = {
             "material": material,
-            "file_name": name,
+            "file_name": clean_file_name(name),
             "pages": pages,
-            "mime": request.headers.get("content-type", "application/octet-stream"),
+            "mime": kind[0],
         }
 
         def keep() -> tuple[str, int, bool]:
@@ -379,16 +394,24 @@ def back_office_routes(
         return {"sha256": digest, "size": size}
 
     @router.get("/cases/{number}/files/{sha256}", response_class=Response)
-    def download(number: str, sha256: str, who: Actor = Depends(actor)) -> Response:
-        """A scanned file's content: for the counter, and for approvers of a department the
-        case has a handoff for."""
+    def download(number: str, sha256: Sha256, who: Actor = Depends(actor)) -> Response:
+        """A scanned file's content: for the case's counter, and for approvers of a
+        department the case has a handoff for; recorded. Sent as an attachment of its own
+        type, never to be sniffed or shown as a page."""
         auth.require(who, *COUNTER_ROLES, "approver", "admin")
         with tx() as s:
             row = handoffs.file_for(s, number.strip().upper(), sha256.lower(), who)
             handoffs.record_event(
                 s, row.case_number, "file.read", who.username, clock(), {"file": row.file_name}
             )
-            return Response(row.content, media_type=row.mime)
+            mime = row.mime if row.mime in MIME_TYPES else "application/octet-stream"
+            name = quote(clean_file_name(row.file_name), safe="")
+            headers = {
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": f"attachment; filename*=UTF-8''{name}",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+            }
+            return Response(row.content, media_type=mime, headers=headers)
 
     @router.get("/deferrals")
     def deferred(

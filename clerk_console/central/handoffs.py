@@ -887,10 +887,12 @@ def store_file(
     content must be what its SHA-256 says. (the file, whether it is new)"""
     import hashlib
 
+    sha256 = sha256.lower()
     case = s.get(CaseRow, number.strip().upper())
     if case is None:
         raise not_found("unknown_case", f"no case {number}")
-    if hashlib.sha256(content).hexdigest() != sha256.lower():
+    counter_scope(s, case, who)
+    if hashlib.sha256(content).hexdigest() != sha256:
         raise bad_request("checksum_mismatch", "the file's content does not match its SHA-256")
     found = s.exec(
         select(CaseFile).where(CaseFile.case_number == case.number, CaseFile.sha256 == sha256)
@@ -927,9 +929,31 @@ def files_of(s: Session, number: str) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in s.execute(query)]
 
 
+def counter_scope(s: Session, case: CaseRow, who: Actor) -> None:
+    """403 unless the case is this login's to work on at a counter: it was taken in at the
+    login's counter, or taken up there after a supplement notice; a supervisor's anywhere."""
+    if who.role in ("supervisor", "admin") or who.counter == case.counter:
+        return
+    if who.counter is not None:
+        took_up = s.exec(
+            select(CaseEvent.detail_json).where(
+                CaseEvent.case_number == case.number, CaseEvent.kind == "case.continued"
+            )
+        )
+        if any(json.loads(detail).get("counter") == who.counter for detail in took_up):
+            return
+    raise forbidden("not_your_counter", f"case {case.number} is not at your counter")
+
+
 def file_for(s: Session, number: str, sha256: str, who: Actor) -> CaseFile:
-    """A file to read: an approver only of a case their department has a handoff of."""
-    if who.role == "approver":
+    """A file to read: at the case's counter (see `counter_scope`), or by an approver of a
+    department the case has a handoff for."""
+    if who.role != "approver":
+        case = s.get(CaseRow, number)
+        if case is None:
+            raise not_found("unknown_case", f"no case {number}")
+        counter_scope(s, case, who)
+    else:
         ours = s.exec(
             select(HandoffRow.id).where(
                 HandoffRow.case_number == number, HandoffRow.department == who.department

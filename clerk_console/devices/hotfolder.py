@@ -24,23 +24,11 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from clerk_console.config import ConsoleConfig
+from clerk_console.domain.scanned_files import KINDS, sniff
 from clerk_console.store.local import LocalStore
 
 # How often a screen's worker looks into the folder: a scan shows within a second.
 POLL_SECONDS = 0.5
-
-KINDS = {  # the first bytes of a file, its type, and the extension it is stored with
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"II*\x00": ("image/tiff", ".tif"),
-    b"MM\x00*": ("image/tiff", ".tif"),
-}
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    """(MIME type, extension) of a file by its first bytes, or None if we do not take it."""
-    return next((kind for magic, kind in KINDS.items() if head.startswith(magic)), None)
 
 
 def pdf_pages(path: Path) -> int:

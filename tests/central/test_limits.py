@@ -153,7 +153,7 @@ def test_an_upload_streams_to_its_limit(tmp_path: Path) -> None:
             headers={**auth, "Idempotency-Key": "limits-case-1"},
         )
         assert sent.status_code == 201, sent.text
-        exact = b"%PDF" + b"0" * ((1 << 20) - 4)
+        exact = b"%PDF-" + b"0" * ((1 << 20) - 5)
         over = exact + b"0"
 
         def put(content: bytes | Iterator[bytes], digest: str) -> httpx.Response:
