@@ -56,6 +56,7 @@ def embedded_platform(settings: ConsoleConfig, clock: Callable[[], datetime] | N
         server_secret,
     )
     from clerk_console.central.security import PinHasher
+    from clerk_console.private import private_folder
 
     central = validate(
         CentralConfig,
@@ -69,7 +70,7 @@ def embedded_platform(settings: ConsoleConfig, clock: Callable[[], datetime] | N
             },
         },
     )
-    central.data_path().mkdir(parents=True, exist_ok=True)
+    private_folder(central.data_path())
     engine = make_engine(database_url(central), pool_size=5)
     hasher = PinHasher(server_secret(central, create=True))
     catalog_dir = Path(settings.catalog_dir) if settings.catalog_dir else None

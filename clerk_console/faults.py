@@ -79,8 +79,18 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z
 _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
+# A password or PIN written as a field of some data: `"query_password": "123456"`, also
+# as JSON quoted inside JSON (a database's error repeating a failing row).
+_SECRET_FIELD = re.compile(
+    r"""((?:query_password|password|pin|token)\\?["']?\s*[:=]\s*\\?["']?)([^"'\\,\s}]+)""",
+    re.IGNORECASE,
+)
+
+
 def redact(text: str) -> str:
-    """`text` with ID numbers and mobiles masked (as on screen), for logs."""
+    """`text` with ID numbers and mobiles masked (as on screen) and the values of password,
+    PIN and token fields hidden, for logs."""
+    text = _SECRET_FIELD.sub(lambda m: m[1] + "******", text)
     text = _ID_NUMBER.sub(lambda m: m[1] + "********" + m[2], text)
     return _MOBILE.sub(lambda m: m[1] + "****" + m[2], text)
 
@@ -93,10 +103,11 @@ def write_crash_log(folder: Path, error: BaseException, what: str) -> Path:
     entry = f"--- {datetime.now(UTC).isoformat()} {what}\n{redact(''.join(lines))}\n"
     for place in (folder, Path(_temp_dir())):
         try:
-            place.mkdir(parents=True, exist_ok=True)
+            place.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = place / CRASH_LOG
             with path.open("a", encoding="utf-8") as log:
                 log.write(entry)
+            path.chmod(0o600)  # a traceback may name a case: for the program's user only
             return path
         except OSError:
             continue

@@ -11,17 +11,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "clerk_console"
 
 # Our modules each layer may import (besides itself). Top-level helpers: config (settings),
 # catalog_files (reading catalog files), faults (telling a machine's faults apart, the crash
-# log), cli (the entry point, may import anything).
+# log), private (data files for the program's own user), cli (the entry point, may import
+# anything).
 ALLOWED = {
     "domain": set(),
-    "store": {"domain"},
-    "central": {"domain", "config", "catalog_files", "faults"},
+    "store": {"domain", "private"},
+    "central": {"domain", "config", "catalog_files", "faults", "private"},
     "sync": {"store", "domain", "config", "catalog_files"},
     "devices": {"store", "domain", "config"},
     "tui": {"sync", "store", "devices", "domain", "config", "faults"},
     "catalog_files": {"domain"},
     "config": set(),
     "faults": set(),
+    "private": set(),
 }
 FORBIDDEN_IN_DOMAIN = {"textual", "rich", "sqlmodel", "sqlalchemy", "httpx", "escpos", "sqlite3"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
@@ -54,6 +56,7 @@ from clerk_console.central.registries import Registries, load_preapplications
 from clerk_console.central.security import PinHasher, new_token
 from clerk_console.config import CentralConfig, load_central_config
 from clerk_console.domain.catalog_loader import parse_catalog
+from clerk_console.domain.identifiers import mask_id_number
 from clerk_console.domain.workdays import WorkCalendar
 from clerk_console.faults import Fault, classify, write_crash_log
 
@@ -331,6 +334,8 @@ def create_app(
             headers=dict(exc.headers or {}),
         )
 
+    _quiet_server_errors()
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         """A fault of the machine (a read-only or full disk, a damaged database) or a bug:
@@ -424,29 +429,48 @@ def create_app(
             c.pop("clerk", None)  # the public board shows numbers, not who serves
         return view
 
+    def staff_login(credentials: HTTPAuthorizationCredentials | None) -> bool:
+        """Whether the request carries a valid staff login (a bad or expired one counts as
+        none: the public view is still answered)."""
+        if credentials is None:
+            return False
+        try:
+            with Session(engine) as s:
+                auth.actor_for(s, credentials.credentials, clock())
+        except PlatformError:
+            return False
+        return True
+
     @app.get("/changes", response_model=ChangesOut)
     async def changes(
-        after: int = Query(0, ge=0, le=2**63 - 1), wait: float = Query(0, ge=0, le=30)
+        after: int = Query(0, ge=0, le=2**63 - 1),
+        wait: float = Query(0, ge=0, le=30),
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     ) -> dict[str, Any]:
-        """Changes after the cursor; waits up to `wait` seconds for one (long-poll)."""
+        """Changes after the cursor; waits up to `wait` seconds for one (long-poll). Without
+        a staff login, only tickets and counters by number (what a hall display shows)."""
+        public = not await run_in_threadpool(staff_login, credentials)
         deadline = asyncio.get_running_loop().time() + wait
         while True:
-            batch, cursor = await run_in_threadpool(_read, after)
+            batch, cursor = await run_in_threadpool(_read, after, public)
             if batch or asyncio.get_running_loop().time() >= deadline:
                 return {"changes": batch, "cursor": cursor}
             await asyncio.sleep(0.2)
 
-    def _read(after: int) -> tuple[list[dict[str, Any]], int]:
+    def _read(after: int, public: bool) -> tuple[list[dict[str, Any]], int]:
         with Session(engine) as s:
-            return read_changes(s, after, clock())
+            return read_changes(s, after, clock(), public=public)
 
     @app.get("/events")
     async def events(
         request: Request,
         after: int | None = Query(None, ge=0, le=2**63 - 1),
         last_event_id: str | None = Header(None),
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     ) -> StreamingResponse:
-        """Server-sent events; each event's id is the cursor, so Last-Event-ID replays."""
+        """Server-sent events; each event's id is the cursor, so Last-Event-ID replays.
+        Without a staff login, only tickets and counters by number, as /changes."""
+        public = not await run_in_threadpool(staff_login, credentials)
         if after is None and last_event_id and last_event_id.isdigit():
             after = int(last_event_id)
         if after is None:
@@ -457,7 +481,7 @@ def create_app(
             quiet = 0.0
             yield f": cursor {cursor}\n\n"
             while not await request.is_disconnected():
-                batch, cursor = await run_in_threadpool(_read, cursor)
+                batch, cursor = await run_in_threadpool(_read, cursor, public)
                 for change in batch:
                     data = json.dumps(change, ensure_ascii=False)
                     yield f"id: {change['id']}\nevent: {change['topic']}\ndata: {data}\n\n"
@@ -592,25 +616,34 @@ def create_app(
         # Read before the write transaction: on SQLite a second connection could not.
         office = back_office() if body.status in handoffs.ACCEPTED else None
         catalog = back_office().catalog
-        with tx() as s:
-            stamp = clock()
-            row, received = cases.receive_case(
-                s,
-                idempotency_key,
-                body.number,
-                body.status,
-                body.data.model_dump(mode="json"),
-                who,
-                stamp,
-                body.taken_by,
-            )
-            if received is not cases.Received.STORED:
-                response.status_code = 200
-            if received is not cases.Received.REPLAYED and office is not None:
-                handoffs.open_handoffs(s, row, office, stamp)
-                tasks.add_task(send_pending, engine, sender, stamp)
-            # The counter has what it sent: the answer need not repeat its identifiers.
-            return cases.case_view(row, catalog, full=False)
+        data = body.data.model_dump(mode="json")
+        for attempt in range(3):
+            try:
+                with tx() as s:
+                    stamp = clock()
+                    row, received = cases.receive_case(
+                        s,
+                        idempotency_key,
+                        body.number,
+                        body.status,
+                        data,
+                        who,
+                        stamp,
+                        body.taken_by,
+                    )
+                    if received is not cases.Received.STORED:
+                        response.status_code = 200
+                    if received is not cases.Received.REPLAYED and office is not None:
+                        handoffs.open_handoffs(s, row, office, stamp)
+                        tasks.add_task(send_pending, engine, sender, stamp)
+                    # The counter has what it sent: the answer need not repeat its numbers.
+                    return cases.case_view(row, catalog, full=False)
+            except IntegrityError as exc:
+                # The same case (or key) stored by a request running alongside this one
+                # (a resend racing the first sending): read again, it is a replay or a 409.
+                if attempt == 2 or "unique" not in str(exc.orig).lower():
+                    raise
+        raise AssertionError("unreachable")
 
     @app.get("/cases/{number}", response_model=CaseOut, responses=ERRORS)
     def case(
@@ -641,8 +674,20 @@ def create_app(
     @app.get("/registries/{code}/{key}", response_model=RecordOut, responses=ERRORS)
     def registry_record(code: str, key: str, who: Actor = Depends(actor)) -> dict[str, Any]:
         """A shared registry's record (免提交): a match verifies the material it holds and
-        fills the form fields it carries; 404 `no_record` when the registry has none."""
-        auth.require(who, *COUNTER_ROLES, "approver", "admin")
+        fills the form fields it carries; 404 `no_record` when the registry has none. Asked
+        at a counter only (an intake), and every lookup is recorded: who, where, which
+        registry, the number masked (and keyed, so an auditor can find a given person's)."""
+        auth.require(who, *COUNTER_ROLES)
+        if who.counter is None:
+            raise forbidden("no_counter", "a registry is asked at a counter, for an intake")
+        with tx() as s:
+            detail = {
+                "registry": code[:32],
+                "key": mask_id_number(key) if len(key) == 18 else key[:4] + "…",
+                "key_hmac": hasher.keyed_digest(key.strip().upper()),
+                "counter": who.counter,
+            }
+            handoffs.record_event(s, "", "registry.lookup", who.username, clock(), detail)
         return registries.look_up(code, key)
 
     @app.get("/preapplications/{code}", responses=ERRORS)
@@ -806,6 +851,26 @@ def create_app(
 
 
 FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
+
+
+class _ToCrashLog(logging.Filter):
+    """The server's own report of a failed request (uvicorn logs the exception again after
+    the platform answered it) without its traceback: that went to the crash log, with ID
+    numbers, mobiles and passwords masked; a database's error text may repeat a whole row."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_info, record.exc_text = None, None
+            record.msg, record.args = "a request failed; the details are in crash.log", ()
+        return True
+
+
+def _quiet_server_errors() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _ToCrashLog) for f in logger.filters):
+        logger.addFilter(_ToCrashLog())
+
+
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 

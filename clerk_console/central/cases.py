@@ -164,6 +164,12 @@ def receive_case(
         detail = {"from": before, "to": status, "counter": actor.counter}
         record_event(s, number, "case.continued", actor.username, now, detail)
     else:
+        # The first sending under this key may have committed between the two reads above
+        # (a resend racing it): read the key again before calling this another case.
+        s.expire_all()
+        earlier = s.get(CaseSubmission, key)
+        if earlier is not None and (earlier.case_number, earlier.body_sha256) == (number, digest):
+            return find_case(s, number), Received.REPLAYED
         raise conflict("case_exists", f"case {number} exists under another key")
     s.flush()
     s.add(

@@ -27,6 +27,7 @@ from clerk_console.central.models import (
 )
 from clerk_console.central.security import PinHasher
 from clerk_console.config import CentralConfig
+from clerk_console.private import private_database
 
 DB_FILE = "central.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -64,6 +65,8 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             hide_parameters=True,  # an error's text never carries an applicant's numbers
         )
 
+        database = engine.url.database
+
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             dbapi.isolation_level = None
@@ -71,6 +74,8 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
             dbapi.execute("PRAGMA synchronous=NORMAL")
             dbapi.execute("PRAGMA foreign_keys=ON")
             dbapi.execute("PRAGMA busy_timeout=30000")
+            if database and database != ":memory:":
+                private_database(Path(database))  # the hall's applicants are in it
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:

@@ -22,8 +22,28 @@ GAP_SECONDS = 3.0
 MAX_BATCH = 500
 
 
-def read_changes(s: Session, after: int, now: datetime) -> tuple[list[dict[str, Any]], int]:
-    """Changes after the cursor, in order, and the new cursor."""
+def public_view(topic: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    """What anyone may see of a change without a login (the hall display, a lobby board):
+    ticket numbers, lines and counters; nothing of staff, cases or bookings. None: a change
+    the public does not see at all."""
+    if topic == "ticket":
+        ticket = data.get("ticket") or {}
+        shown = {key: ticket.get(key) for key in PUBLIC_TICKET}
+        return {"event": data.get("event"), "ticket": shown}
+    if topic == "counter":
+        return {key: data.get(key) for key in PUBLIC_COUNTER}
+    return None
+
+
+PUBLIC_TICKET = ("number", "line", "status", "counter", "recalls")
+PUBLIC_COUNTER = ("number", "name", "lines", "status")
+
+
+def read_changes(
+    s: Session, after: int, now: datetime, *, public: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """Changes after the cursor, in order, and the new cursor; `public`: only what anyone
+    may see (`public_view`), the cursor still moving past the rest."""
     rows = s.exec(
         select(ChangeRow)
         .where(col(ChangeRow.id) > after)
@@ -37,15 +57,15 @@ def read_changes(s: Session, after: int, now: datetime) -> tuple[list[dict[str, 
         assert row.id is not None
         if row.id != cursor + 1 and aware(row.at) > settled:
             break  # a change before this one may still be committing: wait for it
-        out.append(
-            {
-                "id": row.id,
-                "at": aware(row.at).isoformat(),
-                "topic": row.topic,
-                "data": json.loads(row.payload_json),
-            }
-        )
         cursor = row.id
+        data = json.loads(row.payload_json)
+        if public:
+            data = public_view(row.topic, data)
+            if data is None:
+                continue
+        out.append(
+            {"id": row.id, "at": aware(row.at).isoformat(), "topic": row.topic, "data": data}
+        )
     return out, cursor
 
 

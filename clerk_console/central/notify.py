@@ -9,6 +9,8 @@ sent stays queued with the reason and is tried again with the next batch.
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from clerk_console.central.models import NotificationRow
 from clerk_console.central.queue import aware
+from clerk_console.faults import redact
 
 
 class Sender(Protocol):
@@ -38,16 +41,30 @@ def _body(message: NotificationRow) -> dict[str, str]:
     }
 
 
+# A query password in a message: six digits standing alone (case numbers, dates and
+# mobiles are other lengths).
+_PASSWORD = re.compile(r"(?<!\d)\d{6}(?!\d)")
+
+
 @dataclass(frozen=True)
 class LogSender:
-    """Appends each message to a file, one JSON object a line."""
+    """Appends each message to a file, one JSON object a line: the stand-in for an SMS
+    gateway where there is none (a demo, a test hall). What it keeps is a record that a
+    message went, not the message: the mobile masked and the query password hidden (it is
+    the applicant's alone), in a file only the platform's own user may read."""
 
     path: Path
 
     def send(self, message: NotificationRow) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(_body(message), ensure_ascii=False) + "\n")
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        body = _body(message)
+        body["mobile"] = redact(body["mobile"])
+        body["text"] = _PASSWORD.sub("******", redact(body["text"]))
+        line = json.dumps(body, ensure_ascii=False) + "\n"
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as f:
+            f.write(line)
+        os.chmod(self.path, 0o600)  # a log made earlier, by an older version, too
 
 
 @dataclass(frozen=True)

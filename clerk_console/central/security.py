@@ -33,6 +33,11 @@ class PinHasher:
         """The stored form of a PIN."""
         return self._argon.hash(self._peppered(pin))
 
+    def keyed_digest(self, value: str) -> str:
+        """HMAC-SHA256 of `value` under the server secret: a record can name a person's
+        number without holding it, and only who holds the secret can tell which it is."""
+        return hmac.new(self._secret, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
     def verify(self, stored: str, pin: str) -> bool:
         """Whether `pin` matches the stored hash."""
         try:

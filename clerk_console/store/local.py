@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from clerk_console.domain.audit import GENESIS, AuditFields, ChainBreak, entry_hash, verify_chain
 from clerk_console.domain.intake import Intake
 from clerk_console.domain.search import HitKind, SearchKey
+from clerk_console.private import private_database, private_folder
 from clerk_console.store.migrations import migrate
 from clerk_console.store.models import (
     Attachment,
@@ -106,7 +107,7 @@ class LocalStore:
     """Opens (creating and migrating) the store file and offers its operations."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         self.path = path
         self.engine = make_engine(path)
         raw = self.engine.raw_connection()
@@ -116,6 +117,7 @@ class LocalStore:
             migrate(dbapi)
         finally:
             raw.close()
+        private_database(path)
 
     @classmethod
     def open(cls, data_dir: Path) -> LocalStore:

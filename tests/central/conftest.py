@@ -115,10 +115,10 @@ def platform(backend: str, tmp_path: Path) -> Iterator[Platform]:
 
 
 @contextmanager
-def serving(tmp_path: Path, **settings: Any) -> Iterator[str]:
-    """A platform on SQLite served by uvicorn on a free port of 127.0.0.1; its base URL."""
+def serving(tmp_path: Path, backend: str = "sqlite", **settings: Any) -> Iterator[str]:
+    """A platform served by uvicorn on a free port of 127.0.0.1; its base URL."""
     config = validate(CentralConfig, {"data_dir": str(tmp_path), "secret": SECRET, **settings})
-    engine = make_engine(f"sqlite:///{tmp_path / 'central.db'}")
+    engine = fresh_engine(backend, tmp_path)
     init_platform(engine, config, HASHER)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ from typing import Any
 from central.conftest import Platform
 from sqlmodel import Session, col, select
 
-from clerk_console.central.models import CaseEvent
+from clerk_console.central.models import CaseEvent, NotificationRow
 
 CLERK = ("clerk01", "111111")
 APPROVERS = {
@@ -203,9 +203,22 @@ def test_the_whole_loop_of_a_company_opening(platform: Platform) -> None:
     assert trail.index("instant.decided") < trail.index("case.ready")
     assert trail.index("delivery.refused") < trail.index("case.delivered")
     assert trail[-1] == "case.delivered" and trail.count("case.ready") == 1
+    # The gateway is given the agent's mobile; the log standing in for it keeps it masked.
+    with Session(p.engine) as s:
+        queued = s.exec(
+            select(NotificationRow)
+            .where(NotificationRow.case_number == number)
+            .order_by(col(NotificationRow.id))
+        ).all()
+    assert [(n.kind, n.mobile, n.status) for n in queued] == [
+        ("accepted", "13812345678", "sent"),
+        ("ready", "13812345678", "sent"),
+    ]
+    assert "查询密码123456" in queued[0].text
     told = [(n["kind"], n["mobile"]) for n in notifications(p) if n["case"] == number]
-    assert told == [("accepted", "13812345678"), ("ready", "13812345678")]  # the agent's mobile
+    assert told == [("accepted", "138****5678"), ("ready", "138****5678")]
     assert "受理编号JY01-20261123-05-0001" in notifications(p)[0]["text"]
+    assert "123456" not in notifications(p)[0]["text"]
 
 
 def test_the_catalog_suggests_what_comes_next(platform: Platform) -> None:

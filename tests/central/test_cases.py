@@ -127,3 +127,27 @@ def test_one_case_one_spelling_one_hall_and_the_clerk_who_took_it(platform: Plat
     # A name that is no clerk of this hall is not taken: the sender is recorded.
     odd = send(p, second, "draft-0003", number="JY01-20261123-05-0003", taken_by="nobody")
     assert odd.status_code == 201 and odd.json()["clerk"] == "clerk02"
+
+
+def test_a_case_sent_many_times_at_once_is_stored_once_and_nothing_fails(
+    platform: Platform,
+) -> None:
+    """Resends racing the first sending (an outbox on two threads, a retry after a lost
+    answer): one stored, the others answered as replays; another key for the same number is
+    a 409. Never a 500, whose log would carry the applicant's numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = platform
+    clerk = p.login(*CLERK, counter=5)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        same_key = list(pool.map(lambda _i: send(p, clerk, "draft-race").status_code, range(12)))
+    assert sorted(same_key) == [200] * 11 + [201], same_key
+    number = "JY01-20261123-05-0002"
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        keys = list(
+            pool.map(
+                lambda i: send(p, clerk, f"draft-race-{i}", number=number).status_code, range(12)
+            )
+        )
+    assert sorted(keys) == [201] + [409] * 11
+    assert stored(p) == 2

@@ -223,7 +223,7 @@ def test_a_held_counter_needs_a_supervisor_takeover(platform: Platform) -> None:
     r = post(p, "/counters/5/takeover", supervisor)
     assert r.json() == {"counter": 5, "released": "clerk01"}
     assert p.login(*CLERK2, counter=5)
-    changes = p.client.get("/changes", params={"after": 0}).json()["changes"]
+    changes = p.client.get("/changes", params={"after": 0}, headers=supervisor).json()["changes"]
     takeovers = [c["data"] for c in changes if c["topic"] == "takeover"]
     assert takeovers == [{"counter": 5, "by": "super01", "released": "clerk01"}]
 

@@ -42,3 +42,31 @@ def test_a_broken_registry_file_names_the_record(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="record 2: needs registry, key and fields"):
         Registries.load(tmp_path)
     assert Registries.load(tmp_path / "elsewhere").records == {}
+
+
+def test_a_registry_is_asked_at_a_counter_and_every_lookup_is_recorded(
+    platform: Platform,
+) -> None:
+    from sqlmodel import Session, select
+
+    from clerk_console.central.models import CaseEvent
+
+    p = platform
+    key = "11010519491231002X"
+    approver = p.login("scjg01", "444401")
+    refused = p.client.get(f"/registries/HUJI/{key}", headers=approver)
+    assert refused.status_code == 403 and refused.json()["error"] == "role_forbidden"
+    away = p.client.get(f"/registries/HUJI/{key}", headers=p.login(*CLERK))
+    assert away.status_code == 403 and away.json()["error"] == "no_counter"
+    assert (
+        p.client.get(f"/registries/HUJI/{key}", headers=p.login(*CLERK, counter=5)).status_code
+        == 200
+    )
+    with Session(p.engine) as s:
+        (lookup,) = s.exec(select(CaseEvent).where(CaseEvent.kind == "registry.lookup")).all()
+    assert lookup.username == "clerk01"
+    assert key not in lookup.detail_json  # the number itself is not kept in the record
+    assert '"counter": 5' in lookup.detail_json and '"registry": "HUJI"' in lookup.detail_json
+    from central.conftest import HASHER
+
+    assert HASHER.keyed_digest(key) in lookup.detail_json  # but can be found by who holds it
