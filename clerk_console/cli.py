@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from clerk_console.config import (
     CENTRAL_ENV_FILE,
@@ -284,6 +285,66 @@ def central_serve(config_path: Path | None) -> None:
         workers=settings.workers,
         access_log=False,
     )
+
+
+@central.command("grant")
+@click.argument("role")
+@_central_config
+def central_grant(config_path: Path | None, role: str) -> None:
+    """PostgreSQL: let ROLE (not the tables' owner) run the platform, reading and adding to
+    the trail but never changing it. Run as the owner, after `central init`."""
+    from clerk_console.central.db import database_url, grant_app_role, is_postgres, make_engine
+
+    settings = load_central_settings(config_path)
+    engine = make_engine(database_url(settings), pool_size=1)
+    try:
+        if not is_postgres(engine):
+            click.echo("clerk-console: roles are a PostgreSQL matter; SQLite has none", err=True)
+            sys.exit(2)
+        grant_app_role(engine, role)
+    except (ValueError, SQLAlchemyError) as exc:
+        click.echo(f"clerk-console: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    click.echo(f"{role} may now run the platform; it cannot change or remove the trail")
+
+
+@central.group("audit")
+def central_audit() -> None:
+    """Work with the platform's trail (case_event)."""
+
+
+@central_audit.command("verify")
+@_central_config
+def central_audit_verify(config_path: Path | None) -> None:
+    """Check the platform's trail: every event in its place, every link and hash, and the
+    sealed head; name the first break (exit 1)."""
+    from sqlmodel import Session
+
+    from clerk_console.central.db import database_url, make_engine, server_secret
+    from clerk_console.central.security import PinHasher
+    from clerk_console.central.trail import verify
+
+    settings = load_central_settings(config_path)
+    engine = make_engine(database_url(settings), pool_size=1)
+    try:
+        keyed = PinHasher(server_secret(settings)).keyed_digest
+        with Session(engine) as s:
+            verdict = verify(s, keyed)
+    except (RuntimeError, OSError, SQLAlchemyError) as exc:
+        click.echo(f"clerk-console: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+    if verdict.broken_at is not None:
+        click.echo(
+            f"platform trail BROKEN at event {verdict.broken_at}: {verdict.reason} "
+            f"({verdict.checked} events before it intact)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"platform trail intact: {verdict.checked} events")
 
 
 @main.group("print")

@@ -28,7 +28,7 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
 from clerk_console.catalog_files import NOTIFICATIONS_FILE, CatalogFiles, load_wording
-from clerk_console.central import auth, cases, handoffs, queue
+from clerk_console.central import auth, cases, handoffs, queue, trail
 from clerk_console.central.backoffice_api import back_office_routes
 from clerk_console.central.case_body import CaseData
 from clerk_console.central.db import (
@@ -275,6 +275,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.engine = engine
+    trail.use_key(engine, hasher.keyed_digest)
     demo_data = CatalogFiles.locate(_data_dir(config)).catalog_dir.parent
     registries = Registries.load(demo_data)
     preapplications = load_preapplications(demo_data)

@@ -4,6 +4,7 @@ catalog of record and the hall from `data/`."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -26,13 +27,15 @@ from clerk_console.central.models import (
     StaffRow,
 )
 from clerk_console.central.security import PinHasher
+from clerk_console.central.trail import seal_unsealed, start, use_key
 from clerk_console.config import CentralConfig
-from clerk_console.private import private_database
+from clerk_console.private import private_database, private_folder
 
 DB_FILE = "central.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SECRET_FILE = "central.secret"
 FUNCTIONS = (
+    "case_event_append_only",
     "clerk_counter_step",
     "clerk_write",
     "clerk_counter_view",
@@ -101,6 +104,29 @@ def drop_schema(engine: Engine) -> None:
     CentralModel.metadata.drop_all(engine)
 
 
+def app_role_grants(role: str) -> list[str]:
+    """The grants that let the platform run on PostgreSQL as `role`, a role that does not
+    own the tables (they belong to whoever ran `central init`): everything it needs, and on
+    the trail (case_event) only reading and adding; so not even a platform taken over can
+    change or remove an event, nor switch the trail's triggers off."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise ValueError(f"{role!r} is not a plain PostgreSQL role name")
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON case_event FROM {role}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role}",
+    ]
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """Give `role` what `app_role_grants` says (run as the tables' owner)."""
+    with engine.begin() as conn:
+        for statement in app_role_grants(role):
+            conn.execute(text(statement))
+
+
 def is_postgres(engine: Engine) -> bool:
     """Whether the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
@@ -115,7 +141,7 @@ def server_secret(config: CentralConfig, create: bool = False) -> str:
         return path.read_text(encoding="utf-8").strip()
     if not create:
         raise RuntimeError("no server secret: set `secret` or run `clerk-console central init`")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     value = secrets.token_hex(32)
     path.write_text(value + "\n", encoding="utf-8")
     path.chmod(0o600)
@@ -249,6 +275,10 @@ def init_platform(
             elif known.instant_departments_json != rights:  # the hall file grants anew
                 known.instant_departments_json = rights
                 s.add(known)
+    use_key(engine, hasher.keyed_digest)
+    with Session(engine) as s, s.begin():
+        seal_unsealed(s, hasher.keyed_digest)  # events from before the chain
+        start(s, hasher.keyed_digest)
     return InitReport(
         created, catalog.version, len(catalog.lines), len(hall.counters), len(hall.staff)
     )

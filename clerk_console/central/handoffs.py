@@ -18,6 +18,7 @@ from sqlalchemy import or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from clerk_console.central import trail
 from clerk_console.central.case_body import stored_data
 from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
 from clerk_console.central.models import CaseEvent, CaseFile, CaseRow, HandoffRow, NotificationRow
@@ -95,17 +96,9 @@ def record_event(
     detail: Mapping[str, Any] | None = None,
     handoff: int | None = None,
 ) -> None:
-    """One line of the case's trail, in the caller's transaction."""
-    s.add(
-        CaseEvent(
-            case_number=number,
-            handoff_id=handoff,
-            at=now,
-            kind=kind,
-            username=who,
-            detail_json=_dumps(dict(detail or {})),
-        )
-    )
+    """One line of the case's trail, in the caller's transaction, chained and sealed
+    (central/trail.py)."""
+    trail.append(s, number, kind, who, now, dict(detail or {}), handoff)
 
 
 def _notify(

@@ -249,6 +249,10 @@ class CaseEvent(CentralModel, table=True):
     kind: str
     username: str
     detail_json: str = "{}"
+    # The chain (central/trail.py): the place in the trail, the hash before, its own hash.
+    seq: int | None = Field(default=None, unique=True)
+    prev_hash: str = ""
+    hash: str = ""
 
 
 class NotificationRow(CentralModel, table=True):
