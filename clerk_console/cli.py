@@ -402,8 +402,14 @@ def audit() -> None:
 @audit.command("verify")
 @click.pass_context
 def audit_verify(ctx: click.Context) -> None:
-    """Check the hash chain of the local audit log; name the first broken entry (exit 1)."""
+    """Check the hash chain of the local audit log, then against the anchors the platform
+    holds of it (entries removed from the end, or a log rewritten with its chain redone);
+    name the first broken entry (exit 1). Exit 3 when the chain is whole but the platform
+    could not be asked."""
+    import asyncio
+
     from clerk_console.store.local import STORE_FILE, LocalStore
+    from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 
     settings = load_settings(ctx.obj.get("config_path"))
     path = settings.data_path() / STORE_FILE
@@ -412,13 +418,38 @@ def audit_verify(ctx: click.Context) -> None:
         sys.exit(1)
     store = LocalStore(path)
     try:
-        count, broken = store.verify_audit()
+        console = store.console_id()
+
+        async def anchored() -> list[tuple[int, str]]:
+            client = platform_factory(settings)()
+            try:
+                return await client.audit_anchors(console)
+            finally:
+                await client.aclose()
+
+        unasked = ""
+        try:
+            anchors = asyncio.run(anchored())
+        except (PlatformUnreachable, PlatformRefused, RuntimeError, OSError) as exc:
+            anchors, unasked = [], str(exc) or type(exc).__name__
+        count, broken = store.verify_audit(anchors)
     finally:
         store.close()
     if broken is not None:
+        why = {
+            "removed": "entries removed: the platform holds the hash of a later one",
+            "anchor_mismatch": "rewritten: the platform holds another hash for it",
+        }.get(broken.reason, broken.reason.replace("_", " "))
+        click.echo(f"audit log BROKEN at entry {broken.seq} ({why}); {path}", err=True)
+        sys.exit(1)
+    if unasked:
         click.echo(
-            f"audit log BROKEN at entry {broken.seq} ({broken.reason.replace('_', ' ')}); {path}",
+            f"audit log chain intact: {count} entries ({path}); NOT checked against the "
+            f"platform ({unasked}): run again when it can be reached",
             err=True,
         )
-        sys.exit(1)
-    click.echo(f"audit log intact: {count} entries ({path})")
+        sys.exit(3)
+    held = f"{len(anchors)} anchor{'' if len(anchors) == 1 else 's'}"
+    click.echo(
+        f"audit log intact: {count} entries, checked against {held} on the platform ({path})"
+    )

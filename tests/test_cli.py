@@ -117,3 +117,46 @@ def test_audit_verify_intact_then_broken(tmp_path: Path) -> None:
     out = run("audit", "verify", env=env)
     assert out.returncode == 1
     assert "audit log BROKEN at entry 2 (hash mismatch)" in out.stderr
+
+
+def test_audit_verify_checks_the_log_against_the_platforms_anchors(tmp_path: Path) -> None:
+    """The log anchored on the (embedded) platform as the console works; its last entry
+    then removed, which its own chain cannot show: `audit verify` names it. With a platform
+    it cannot reach, it says the check against the platform was not made (exit 3)."""
+    import asyncio
+
+    from clerk_console.cli import load_settings, platform_factory
+    from clerk_console.store.local import LocalStore
+    from clerk_console.sync.outbox import push_outbox
+
+    env = {"CLERK_DATA_DIR": str(tmp_path)}
+    settings = load_settings(None, env)
+    store = LocalStore.open(tmp_path)
+    for n in range(3):
+        store.append_audit("clerk01", "case.accepted", f"JY01-20261123-05-000{n + 1}")
+
+    async def anchor() -> None:
+        client = platform_factory(settings)()
+        await client.login("clerk01", "111111", 5)
+        assert (await push_outbox(store, client)).error == ""
+        await client.aclose()
+
+    asyncio.run(anchor())
+    db = store.path
+    store.close()
+    out = run("audit", "verify", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "audit log intact: 3 entries, checked against 1 anchor on the platform" in out.stdout
+
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    conn.execute("DELETE FROM audit_log WHERE seq = 3")
+    conn.commit()
+    conn.close()
+    out = run("audit", "verify", env=env)
+    assert out.returncode == 1
+    assert "audit log BROKEN at entry 3 (entries removed" in out.stderr
+
+    away = run("audit", "verify", env={**env, "CLERK_PLATFORM__URL": "http://127.0.0.1:9"})
+    assert away.returncode == 3
+    assert "NOT checked against the platform" in away.stderr

@@ -24,7 +24,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 
 from clerk_console.catalog_files import NOTIFICATIONS_FILE, CatalogFiles, load_wording
@@ -42,6 +42,7 @@ from clerk_console.central.db import (
 from clerk_console.central.errors import (
     PlatformError,
     bad_request,
+    conflict,
     forbidden,
     not_found,
     unauthorized,
@@ -49,7 +50,7 @@ from clerk_console.central.errors import (
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.limits import BodyLimits
-from clerk_console.central.models import CatalogRecord, StaffRow
+from clerk_console.central.models import AuditAnchor, CatalogRecord, StaffRow
 from clerk_console.central.notify import LogSender, Sender, WebhookSender, send_pending
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.registries import Registries, load_preapplications
@@ -159,6 +160,12 @@ class AppointmentOut(BaseModel):
 class CheckedInOut(IssuedOut):
     appointment: AppointmentOut
     on_time: bool
+
+
+class AnchorIn(_In):
+    console: str = Field(pattern=r"^[0-9a-f]{32}$")
+    seq: int = Field(ge=1, le=2**63 - 1)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
 class RecordOut(BaseModel):
@@ -669,6 +676,50 @@ def create_app(
             if full:
                 cases.read_in_full(s, row, who, clock(), "own_counter" if own else "reveal")
             return cases.case_view(row, catalog, full=full)
+
+    # --- consoles' audit anchors -------------------------------------------------------
+
+    @app.post("/audit/anchors", status_code=201, responses=ERRORS)
+    def anchor(body: AnchorIn, who: Actor = Depends(actor)) -> dict[str, Any]:
+        """A console's audit log as it grew: the hash of its entry `seq`. The same entry
+        anchored again with another hash means the console's log was rewritten: 409, and the
+        platform's trail records it."""
+        with tx() as s:
+            known = s.get(AuditAnchor, (body.console, body.seq))
+            if known is not None and known.hash != body.hash:
+                detail = {"console": body.console, "seq": body.seq, "counter": who.counter}
+                handoffs.record_event(s, "", "audit.anchor_mismatch", who.username, clock(), detail)
+            elif known is None:
+                s.add(
+                    AuditAnchor(
+                        console_id=body.console,
+                        seq=body.seq,
+                        hash=body.hash,
+                        username=who.username,
+                        counter=who.counter,
+                        received_at=clock(),
+                    )
+                )
+        if known is not None and known.hash != body.hash:
+            raise conflict(
+                "anchor_mismatch",
+                f"entry {body.seq} of this console's audit log was anchored with another hash",
+            )
+        return {"console": body.console, "seq": body.seq}
+
+    @app.get("/audit/anchors/{console}", responses=ERRORS)
+    def anchors(
+        console: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],
+    ) -> list[list[Any]]:
+        """The anchors of a console's audit log, [seq, hash] oldest first (for its `audit
+        verify`; hashes only, under an id only that console knows)."""
+        with Session(engine) as s:
+            rows = s.exec(
+                select(AuditAnchor)
+                .where(AuditAnchor.console_id == console)
+                .order_by(col(AuditAnchor.seq))
+            )
+            return [[row.seq, row.hash] for row in rows]
 
     # --- shared registries -------------------------------------------------------------
 

@@ -292,3 +292,17 @@ class ChangeRow(CentralModel, table=True):
     at: datetime = Field(sa_column=_tz())
     topic: str
     payload_json: str
+
+
+class AuditAnchor(CentralModel, table=True):
+    """A console's audit log, anchored: the hash of its entry `seq` as the console sent it.
+    Kept outside the console, so a log truncated or rewritten there is caught by its
+    `clerk-console audit verify`."""
+
+    __tablename__ = "audit_anchor"
+    console_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    hash: str
+    username: str
+    counter: int | None = None
+    received_at: datetime = Field(sa_column=_tz())

@@ -66,3 +66,18 @@ def verify_chain(rows: Iterable[tuple[AuditFields, str, str]]) -> ChainBreak | N
         expected_prev = stored
         expected_seq += 1
     return None
+
+
+def check_anchors(
+    hashes: Mapping[int, str], last_seq: int, anchors: Iterable[tuple[int, str]]
+) -> ChainBreak | None:
+    """Check the log against the anchors the platform holds ((seq, hash) of entries it was
+    sent as the log grew): an anchored entry beyond the log's end means entries were removed
+    from the end (or all of them); an anchored entry whose hash differs means the log was
+    rewritten, however well its own chain was redone. The first break, or None."""
+    for seq, anchored in sorted(anchors):
+        if seq > last_seq:
+            return ChainBreak(last_seq + 1, "removed")
+        if hashes.get(seq) != anchored:
+            return ChainBreak(seq, "anchor_mismatch")
+    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,7 +17,14 @@ from sqlalchemy import Engine, create_engine, event, func
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, col, select
 
-from clerk_console.domain.audit import GENESIS, AuditFields, ChainBreak, entry_hash, verify_chain
+from clerk_console.domain.audit import (
+    GENESIS,
+    AuditFields,
+    ChainBreak,
+    check_anchors,
+    entry_hash,
+    verify_chain,
+)
 from clerk_console.domain.intake import Intake
 from clerk_console.domain.search import HitKind, SearchKey
 from clerk_console.private import private_database, private_folder
@@ -28,6 +36,7 @@ from clerk_console.store.models import (
     CaseRecord,
     CaseSequence,
     CatalogCache,
+    ConsoleMeta,
     OutboxRow,
     PrintJob,
 )
@@ -163,9 +172,44 @@ class LocalStore:
         with self.session() as s:
             return list(s.exec(select(AuditEntry).order_by(col(AuditEntry.seq))))
 
-    def verify_audit(self) -> tuple[int, ChainBreak | None]:
-        """(entries checked, first break or None)."""
+    def console_id(self) -> str:
+        """This console's id, made at random on first use: the platform keeps its audit
+        anchors under it."""
+        with self.session() as s, s.begin():
+            row = s.get(ConsoleMeta, "console_id")
+            if row is None:
+                row = ConsoleMeta(key="console_id", value=uuid.uuid4().hex)
+                s.add(row)
+            return row.value
+
+    def audit_head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the newest audit entry; None for an empty log."""
+        with self.session() as s:
+            last = s.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
+            return None if last is None else (last.seq, last.hash)
+
+    def anchored_seq(self) -> int:
+        """The newest audit entry the platform holds the hash of (0: none yet)."""
+        with self.session() as s:
+            row = s.get(ConsoleMeta, "anchored_seq")
+            return int(row.value) if row is not None else 0
+
+    def set_anchored(self, seq: int) -> None:
+        """The platform now holds the hash of entry `seq`."""
+        with self.session() as s, s.begin():
+            row = s.get(ConsoleMeta, "anchored_seq") or ConsoleMeta(key="anchored_seq", value="0")
+            row.value = str(seq)
+            s.add(row)
+
+    def verify_audit(
+        self, anchors: Sequence[tuple[int, str]] = ()
+    ) -> tuple[int, ChainBreak | None]:
+        """(entries checked, first break or None): the chain itself, then against the
+        `anchors` the platform holds (see `check_anchors`)."""
         rows = self.audit_entries()
+        anchored = check_anchors(
+            {r.seq: r.hash for r in rows}, rows[-1].seq if rows else 0, anchors
+        )
         chain = (
             (
                 AuditFields(
@@ -176,7 +220,7 @@ class LocalStore:
             )
             for r in rows
         )
-        return len(rows), verify_chain(chain)
+        return len(rows), verify_chain(chain) or anchored
 
     # --- catalog cache ------------------------------------------------------------------
 

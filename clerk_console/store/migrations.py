@@ -152,6 +152,16 @@ CREATE INDEX ix_print_job_due ON print_job (printer, status, id);
 ALTER TABLE case_record ADD COLUMN extra_json VARCHAR NOT NULL DEFAULT '{}';
 """,
     ),
+    Migration(
+        5,
+        "console facts: its id, and how far its audit log is anchored on the platform",
+        """
+CREATE TABLE console_meta (
+    key VARCHAR NOT NULL PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+""",
+    ),
 )
 
 

@@ -134,6 +134,15 @@ class AuditEntry(StoreModel, table=True):
     hash: str
 
 
+class ConsoleMeta(StoreModel, table=True):
+    """Facts of this console: its id (random, made once) and the last audit entry whose
+    hash the platform holds (the anchor)."""
+
+    __tablename__ = "console_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
 class CaseSequence(StoreModel, table=True):
     """The last case sequence a counter gave out on a day."""
 

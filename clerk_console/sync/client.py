@@ -254,6 +254,16 @@ class PlatformClient:
         """An online pre-application (网上预审) by its code."""
         return dict(await self._request("GET", f"/preapplications/{quote(code.strip(), safe='')}"))
 
+    async def anchor_audit(self, console: str, seq: int, digest: str) -> None:
+        """Hand the platform the hash of entry `seq` of this console's audit log."""
+        body = {"console": console, "seq": seq, "hash": digest}
+        await self._request("POST", "/audit/anchors", json=body)
+
+    async def audit_anchors(self, console: str) -> list[tuple[int, str]]:
+        """The anchors the platform holds of a console's audit log, oldest first."""
+        rows = await self._request("GET", f"/audit/anchors/{quote(console, safe='')}")
+        return [(int(seq), str(digest)) for seq, digest in rows]
+
     async def unlock(self, username: str) -> bool:
         """Lift a login's wrong-PIN lock (a supervisor); whether it was locked."""
         path = f"/staff/{quote(username.strip(), safe='')}/unlock"

@@ -57,4 +57,29 @@ async def push_outbox(store: LocalStore, client: PlatformClient) -> PushReport:
             continue
         store.outbox_sent(row.id)
         sent += 1
+    else:  # the platform answered all along: anchor the audit log as it now stands
+        problem = await anchor_audit_log(store, client)
+        if problem:
+            refused, error = refused + 1, problem
     return PushReport(sent, refused, len(store.pending_outbox()), error)
+
+
+async def anchor_audit_log(store: LocalStore, client: PlatformClient) -> str:
+    """Send the platform the newest audit entry's hash, if it has grown since the last
+    anchor: a log truncated or rewritten here is then caught by `audit verify`. An empty
+    string when done (or nothing new); else what went wrong."""
+    head = await asyncio.to_thread(store.audit_head)
+    if head is None or client.token is None:
+        return ""
+    seq, digest = head
+    if seq <= await asyncio.to_thread(store.anchored_seq):
+        return ""
+    console = await asyncio.to_thread(store.console_id)
+    try:
+        await client.anchor_audit(console, seq, digest)
+    except PlatformUnreachable:
+        return ""  # next round
+    except PlatformRefused as exc:
+        return f"{exc.code}: {exc.message}"
+    await asyncio.to_thread(store.set_anchored, seq)
+    return ""
