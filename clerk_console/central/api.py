@@ -513,20 +513,26 @@ def create_app(
         """Log in with a PIN, optionally to a counter (which it then holds). Five wrong PINs
         for a name lock it for 15 minutes (a supervisor can unlock it sooner)."""
         name = body.username.strip()
+
+        def locked_until(until: datetime) -> PlatformError:
+            return forbidden(
+                "locked",
+                f"too many wrong PINs; locked until {until:%H:%M} UTC, "
+                "or until a supervisor unlocks it",
+            )
+
         with tx() as s:
             locked = auth.reserve_attempt(s, name, clock())
         if locked is not None:
-            raise forbidden(
-                "locked",
-                f"too many wrong PINs; locked until {locked:%H:%M} UTC, "
-                "or until a supervisor unlocks it",
-            )
+            raise locked_until(locked)
         with Session(engine) as s:
             staff = s.get(StaffRow, name)
             stored = staff.pin_hash if staff is not None else dummy_hash
         right = hasher.verify(stored, body.pin) and staff is not None
         with tx() as s:
-            auth.settle_attempt(s, name, right, clock())
+            locked = auth.settle_attempt(s, name, right, clock())
+        if locked is not None:  # this was the last try: said now, not at the next one
+            raise locked_until(locked)
         if not right:
             raise unauthorized("bad_credentials", "unknown user or wrong PIN")
         with tx() as s:

@@ -60,20 +60,22 @@ def reserve_attempt(s: Session, username: str, now: datetime) -> datetime | None
     return until if until is not None and until > now else now + timedelta(minutes=LOCK_MINUTES)
 
 
-def settle_attempt(s: Session, username: str, ok: bool, now: datetime) -> None:
+def settle_attempt(s: Session, username: str, ok: bool, now: datetime) -> datetime | None:
     """After the PIN was checked: a right one clears the count; the wrong one that used the
-    last attempt locks the name for LOCK_MINUTES."""
+    last attempt locks the name for LOCK_MINUTES. Until when it is now locked, if it is."""
     if ok:
         s.exec(delete(LoginAttemptRow).where(col(LoginAttemptRow.username) == username))
-        return
-    s.execute(
+        return None
+    until = now + timedelta(minutes=LOCK_MINUTES)
+    locked = s.execute(
         update(LoginAttemptRow)
         .where(
             col(LoginAttemptRow.username) == username,
             col(LoginAttemptRow.failures) >= MAX_FAILED_PINS,
         )
-        .values(failures=0, locked_until=now + timedelta(minutes=LOCK_MINUTES))
+        .values(failures=0, locked_until=until)
     )
+    return until if locked.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
 def unlock(s: Session, username: str, actor: Actor, now: datetime) -> bool:

@@ -9,6 +9,7 @@ applicant's notifications are queued in the same transaction as what they announ
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -642,6 +643,13 @@ def search(s: Session, query: str, limit: int = 20) -> list[CaseRow]:
     """Cases by number, or by the applicant's or agent's ID number, credit code or mobile:
     a whole, valid value, as the counter types or scans it; anything else is refused."""
     value = whole_identifier(query)
+    shape = query.strip().upper().replace(" ", "")
+    if value is None and re.fullmatch(r"\d{17}[\dX]", shape):
+        raise bad_request(
+            "bad_id_number", "not a valid ID number (its check digit, birth date or region)"
+        )
+    if value is None and re.fullmatch(r"[0-9A-Z]{18}", shape):
+        raise bad_request("bad_credit_code", "not a valid credit code (its check character)")
     if value is None:
         raise bad_request(
             "whole_identifier",

@@ -122,3 +122,17 @@ def test_a_supplement_notice_is_revealed_to_the_counter_taking_it_up(platform: P
         ).all()
     assert [r.username for r in reads] == ["clerk02"]
     assert '"counter": 6' in reads[0].detail_json and '"reveal"' in reads[0].detail_json
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [("110105194912310021", "bad_id_number"), ("91110000600037341A", "bad_credit_code")],
+)
+def test_a_whole_number_that_is_not_valid_is_said_so(
+    platform: Platform, query: str, code: str
+) -> None:
+    """Eighteen characters typed with one wrong: not 'type a whole number' but 'this one is
+    not valid'."""
+    p = platform
+    answer = search(p, query, p.login(*CLERK, counter=5))
+    assert answer.status_code == 400 and answer.json()["error"] == code

@@ -200,9 +200,11 @@ def test_logins_tokens_and_lockout(platform: Platform) -> None:
     r = post(p, "/counters/5/call-next", clerk)
     assert r.status_code == 401 and r.json()["error"] == "login_expired"
 
-    for _ in range(5):
+    for _ in range(4):
         r = p.client.post("/auth/login", json={"username": "clerk02", "pin": "000000"})
         assert r.status_code == 401 and r.json()["error"] == "bad_credentials"
+    r = p.client.post("/auth/login", json={"username": "clerk02", "pin": "000000"})
+    assert r.status_code == 403 and r.json()["error"] == "locked"  # the fifth locks, says so
     r = p.client.post("/auth/login", json={"username": "clerk02", "pin": "111112"})
     assert r.status_code == 403 and r.json()["error"] == "locked"
     p.clock.advance(minutes=16)

@@ -139,7 +139,7 @@ async def test_a_locked_login_says_who_unlocks_it_and_a_supervisor_does(
             await pilot.press(*"000000", "enter", "enter")
             await settle(pilot)
         said = plain(counter.screen.query_one("#login-message", Static))
-        assert "已锁定 15 分钟" in said and "值班主管" in said and "按 u 解锁" in said
+        assert "已锁定 15 分钟" in said and "值班长" in said and "按 u 解锁" in said
 
     supervisor = make_app(settings, platform=platform, start="kiosk")
     async with supervisor.run_test(size=SIZE) as pilot:

@@ -196,7 +196,10 @@ class SupervisorScreen(StaffScreen):
                 self.unlock(name.strip())
 
         self.app.push_screen(
-            TextModal(self.t, self.t("supervisor.ask_unlock"), "clerk01"), name_typed
+            TextModal(
+                self.t, self.t("supervisor.ask_unlock"), self.t("supervisor.unlock_placeholder")
+            ),
+            name_typed,
         )
 
     @work(group="action")
