@@ -160,3 +160,24 @@ async def test_a_locked_login_says_who_unlocks_it_and_a_supervisor_does(
         assert isinstance(again.screen, CounterScreen), plain(
             again.screen.query_one("#login-message", Static)
         )
+
+
+async def test_a_clerk_without_a_counter_number_is_asked_for_it(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    app = make_app(settings, platform=platform, start="kiosk")  # no counter filled in
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        said = plain(app.screen.query_one("#login-message", Static))
+        assert "窗口号" in said and "后续版本" not in said
+        assert app.screen.focused is app.screen.query_one("#login-counter")
+        await pilot.press("5", "enter")  # the number, then the PIN again
+        await settle(pilot)
+        await pilot.press(*"111111", "enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CounterScreen)
+        await pilot.press("ctrl+o")  # log out: the login says what to do, not "checking…"
+        await settle(pilot)
+        said = plain(app.screen.query_one("#login-message", Static))
+        assert "正在登录" not in said

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from textual import work
 from textual.app import ComposeResult
@@ -69,6 +70,7 @@ class LoginScreen(ConsoleScreen):
         self.query_one("#username", Input).value = ""
         self.query_one("#pin", Input).value = ""
         self.query_one("#username", Input).focus()
+        self._say(self.t("login.hint"))  # not the last login's "checking…"
 
     def _say(self, text: str) -> None:
         self.query_one("#login-message", Static).update(text)
@@ -147,6 +149,13 @@ class LoginScreen(ConsoleScreen):
             from clerk_console.tui.screens.inbox import InboxScreen
 
             self._go(InboxScreen(self.t))
+        elif login.role == "clerk":
+            # A clerk's work is at a counter: logged out again, asked for its number.
+            with contextlib.suppress(PlatformRefused, PlatformUnreachable):
+                await client.logout()
+            self.query_one("#pin", Input).value = ""
+            self.set_focus(self.query_one("#login-counter", Input))
+            self._say(self.t("login.clerk_needs_counter"))
         else:
             self._say(self.t("login.no_screen_yet", role=self.t(f"role.{login.role}")))
 
