@@ -116,9 +116,7 @@ def append(
     """Add one event at the end of the trail, in the caller's transaction. The head row is
     locked first, so events of transactions running side by side take their places in turn."""
     keyed = _key_of(s)
-    meta = s.exec(select(PlatformMeta).where(PlatformMeta.key == HEAD).with_for_update()).first()
-    head = Head.parse(meta.value) if meta is not None else None
-    count, prev = (head.count, head.hash) if head is not None else (0, GENESIS)
+    meta, count, prev = _locked_head(s)
     row = CaseEvent(
         seq=count + 1,
         case_number=case_number,
@@ -131,20 +129,31 @@ def append(
     )
     row.hash = event_hash(keyed, prev, row)
     s.add(row)
-    sealed = Head(count + 1, row.hash, _seal(keyed, count + 1, row.hash))
-    if meta is None:
-        s.add(PlatformMeta(key=HEAD, value=sealed.text()))
-    else:
-        meta.value = sealed.text()
-        s.add(meta)
+    _write_head(s, meta, keyed, count + 1, row.hash)
     return row
+
+
+def _locked_head(s: Session) -> tuple[PlatformMeta | None, int, str]:
+    """The head's row, locked for this transaction, with its count and last hash."""
+    meta = s.exec(select(PlatformMeta).where(PlatformMeta.key == HEAD).with_for_update()).first()
+    head = Head.parse(meta.value) if meta is not None else None
+    return (meta, head.count, head.hash) if head is not None else (meta, 0, GENESIS)
+
+
+def _write_head(s: Session, meta: PlatformMeta | None, keyed: Keyed, count: int, last: str) -> None:
+    value = Head(count, last, _seal(keyed, count, last)).text()
+    if meta is None:
+        s.add(PlatformMeta(key=HEAD, value=value))
+    else:
+        meta.value = value
+        s.add(meta)
 
 
 def start(s: Session, keyed: Keyed) -> None:
     """Seal an empty head for a new trail (`central init`), so that removing everything,
     head and all, is seen too."""
     if s.get(PlatformMeta, HEAD) is None:
-        s.add(PlatformMeta(key=HEAD, value=Head(0, GENESIS, _seal(keyed, 0, GENESIS)).text()))
+        _write_head(s, None, keyed, 0, GENESIS)
 
 
 def seal_unsealed(s: Session, keyed: Keyed) -> int:
@@ -156,21 +165,14 @@ def seal_unsealed(s: Session, keyed: Keyed) -> int:
     )
     if not unsealed:
         return 0
-    meta = s.exec(select(PlatformMeta).where(PlatformMeta.key == HEAD).with_for_update()).first()
-    head = Head.parse(meta.value) if meta is not None else None
-    count, prev = (head.count, head.hash) if head is not None else (0, GENESIS)
+    meta, count, prev = _locked_head(s)
     for row in unsealed:
         count += 1
         row.seq, row.prev_hash = count, prev
         row.hash = event_hash(keyed, prev, row)
         prev = row.hash
         s.add(row)
-    sealed = Head(count, prev, _seal(keyed, count, prev))
-    if meta is None:
-        s.add(PlatformMeta(key=HEAD, value=sealed.text()))
-    else:
-        meta.value = sealed.text()
-        s.add(meta)
+    _write_head(s, meta, keyed, count, prev)
     return len(unsealed)
 
 

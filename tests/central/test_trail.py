@@ -209,3 +209,26 @@ def test_on_postgresql_the_platforms_role_cannot_touch_the_trail(tmp_path: Path)
             conn.execute(text("DROP OWNED BY clerk_app_test"))
             conn.execute(text("DROP ROLE clerk_app_test"))
         owner.dispose()
+
+
+def test_events_from_before_the_chain_are_sealed_by_the_next_init(platform: Platform) -> None:
+    """A platform upgraded from before the chain: its old events (no place, no hash) are
+    given theirs, in order, by `central init`; after that they are as guarded as any."""
+    from clerk_console.central.db import init_platform
+
+    p = platform
+    n = trail_with_events(p)
+    with p.engine.begin() as conn:  # as migration 0011 leaves an older event
+        conn.execute(
+            text(
+                "INSERT INTO case_event (case_number, at, kind, username, detail_json, "
+                "prev_hash, hash) VALUES ('JY01-20261123-05-0001', :at, 'case.old', 'clerk01', "
+                "'{}', '', '')"
+            ),
+            {"at": p.clock.now},
+        )
+    assert verdict_of(p) == (n + 1, "unsealed event")
+    init_platform(p.engine, p.config, HASHER)
+    assert verdict_of(p) == (None, "")
+    with pytest.raises(DBAPIError, match="append-only"), p.engine.begin() as conn:
+        conn.execute(text("UPDATE case_event SET username = 'x' WHERE kind = 'case.old'"))
