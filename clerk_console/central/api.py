@@ -631,6 +631,7 @@ def create_app(
         office = back_office() if body.status in handoffs.ACCEPTED else None
         catalog = back_office().catalog
         data = body.data.model_dump(mode="json")
+        sent = body.data.model_dump(mode="json", exclude_unset=True)
         for attempt in range(3):
             try:
                 with tx() as s:
@@ -644,6 +645,7 @@ def create_app(
                         who,
                         stamp,
                         body.taken_by,
+                        sent,
                     )
                     if received is not cases.Received.STORED:
                         response.status_code = 200

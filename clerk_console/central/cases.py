@@ -107,6 +107,7 @@ def receive_case(
     actor: Actor,
     now: datetime,
     taken_by: str | None = None,
+    sent: dict[str, Any] | None = None,
 ) -> tuple[CaseRow, Received]:
     """Store a case sent by a counter; (the case, what the sending did).
 
@@ -126,7 +127,11 @@ def receive_case(
     if status not in STATUSES:
         raise bad_request("bad_case_status", f"status must be one of: {', '.join(STATUSES)}")
     content = json.dumps(data, ensure_ascii=False, sort_keys=True)
-    digest = body_digest(number, status, content)
+    # The fingerprint is of what was sent, as sent (`sent`; the stored `data` has the
+    # shape's defaults filled in): a sending from before the shape was checked, its answer
+    # lost, sent again after, is still the same sending.
+    sent_text = content if sent is None else json.dumps(sent, ensure_ascii=False, sort_keys=True)
+    digest = body_digest(number, status, sent_text)
     earlier = s.get(CaseSubmission, key)
     if earlier is not None:
         if (earlier.case_number, earlier.body_sha256) != (number, digest):
