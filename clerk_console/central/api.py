@@ -50,7 +50,7 @@ from clerk_console.central.errors import (
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.limits import BodyLimits
-from clerk_console.central.models import AuditAnchor, CatalogRecord, StaffRow
+from clerk_console.central.models import AuditAnchor, CatalogRecord, StaffRow, TicketIssue
 from clerk_console.central.notify import LogSender, Sender, WebhookSender, send_pending
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.registries import Registries, load_preapplications
@@ -593,21 +593,45 @@ def create_app(
         }
 
     @app.post("/tickets", response_model=IssuedOut, status_code=201, responses=ERRORS)
-    def issue(body: TicketIn, who: Actor = Depends(actor)) -> dict[str, Any]:
-        """Issue a ticket (kiosk, guide), with priority or an appointment time."""
+    def issue(
+        body: TicketIn,
+        response: Response,
+        who: Actor = Depends(actor),
+        idempotency_key: str | None = Header(None, min_length=8, max_length=100),
+    ) -> dict[str, Any]:
+        """Issue a ticket (kiosk, guide), with priority or an appointment time. With an
+        `Idempotency-Key` (one per press), the same key again answers the same ticket (200):
+        a press whose answer was lost, sent again, never issues a second one."""
         auth.require(who, *ISSUE_ROLES)
-        stamp = clock()
-        with tx() as s:
-            t = queue.issue_ticket(
-                s,
-                body.line,
-                who,
-                stamp,
-                rules,
-                priority=body.priority,
-                appointment_at=body.appointment_at,
-            )
-            return slip(s, t, stamp)
+        for attempt in range(3):
+            stamp = clock()
+            try:
+                with tx() as s:
+                    known = s.get(TicketIssue, idempotency_key) if idempotency_key else None
+                    if known is not None:
+                        response.status_code = 200
+                        return slip(s, queue.ticket_by_id(s, known.ticket_id), stamp)
+                    t = queue.issue_ticket(
+                        s,
+                        body.line,
+                        who,
+                        stamp,
+                        rules,
+                        priority=body.priority,
+                        appointment_at=body.appointment_at,
+                    )
+                    if idempotency_key:
+                        s.add(
+                            TicketIssue(
+                                idempotency_key=idempotency_key, ticket_id=t.id, issued_at=stamp
+                            )
+                        )
+                        s.flush()
+                    return slip(s, t, stamp)
+            except IntegrityError as exc:  # the same press, sent twice at once: read again
+                if attempt == 2 or "unique" not in str(exc.orig).lower():
+                    raise
+        raise AssertionError("unreachable")
 
     # --- cases ----------------------------------------------------------------------
 

@@ -306,3 +306,13 @@ class AuditAnchor(CentralModel, table=True):
     username: str
     counter: int | None = None
     received_at: datetime = Field(sa_column=_tz())
+
+
+class TicketIssue(CentralModel, table=True):
+    """A ticket issued under a kiosk's idempotency key: the same key again answers this
+    ticket, so a press whose answer was lost never makes a second one."""
+
+    __tablename__ = "ticket_issue"
+    idempotency_key: str = Field(primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    issued_at: datetime = Field(sa_column=_tz())

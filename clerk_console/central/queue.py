@@ -227,6 +227,14 @@ def _lock_counter(s: Session, number: int) -> Row[Any]:
     return counter
 
 
+def ticket_by_id(s: Session, ticket_id: int) -> Row[Any]:
+    """A ticket by its id (one a key recorded)."""
+    ticket = s.execute(sql_select(TICKET).where(TICKET.c.id == ticket_id)).first()
+    if ticket is None:
+        raise not_found("unknown_ticket", f"no ticket {ticket_id}")
+    return ticket
+
+
 def find_ticket(s: Session, number: str, day: date, lock: bool = False) -> Row[Any]:
     """Today's ticket with this number (B017), or 404."""
     parsed = parse_ticket(number)

@@ -11,13 +11,19 @@ Two kinds of failure, which screens show differently:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+from uuid import uuid4
 
 import httpx
+
+# Pauses before sending again a request whose answer never came (a restart, a dropped
+# answer): short, a clerk or an applicant is waiting.
+RETRY_PAUSES = (0.2, 0.5, 1.0)
 
 
 class PlatformRefused(Exception):
@@ -138,15 +144,25 @@ class PlatformClient:
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        retries: int = 0,
     ) -> Any:
+        """Send a request; the answer's JSON. `retries`: how often to send it again when
+        no answer came (the outcome unknown: it may have been done). Only for a request
+        that is safe to repeat, because it names what it acts on or carries a key."""
         headers = {**(headers or {}), **self._auth()}
-        try:
-            response = await self._http.request(
-                method, path, json=json, params=params, headers=headers
-            )
-        except (httpx.TransportError, OSError) as exc:
-            raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
-        return self._answer(response)
+        for attempt in range(retries + 1):
+            try:
+                response = await self._http.request(
+                    method, path, json=json, params=params, headers=headers
+                )
+            except (httpx.TransportError, OSError) as exc:
+                if attempt < retries:
+                    await asyncio.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
+                    continue
+                raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+            return self._answer(response)
+        raise AssertionError("unreachable")
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -217,13 +233,20 @@ class PlatformClient:
         return dict(await self._request("GET", "/hall"))
 
     async def issue_ticket(
-        self, line: str, *, priority: bool = False, appointment_at: datetime | None = None
+        self,
+        line: str,
+        *,
+        priority: bool = False,
+        appointment_at: datetime | None = None,
+        key: str | None = None,
     ) -> IssuedTicket:
-        """Issue a ticket (kiosk or guide)."""
+        """Issue a ticket (kiosk or guide). One key per press: an answer lost on the way is
+        asked for again under the same key, and the platform gives the same ticket."""
         body: dict[str, Any] = {"line": line, "priority": priority}
         if appointment_at is not None:
             body["appointment_at"] = appointment_at.isoformat()
-        data = await self._request("POST", "/tickets", json=body)
+        headers = {"Idempotency-Key": key or f"issue-{uuid4().hex}"}
+        data = await self._request("POST", "/tickets", json=body, headers=headers, retries=2)
         return IssuedTicket(
             Ticket.of(data["ticket"]),
             int(data["waiting_ahead"]),
