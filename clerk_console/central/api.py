@@ -89,6 +89,8 @@ Outcome = Literal["accepted", "supplement", "rejected", "consulted", "delivered"
 
 class CallNextIn(_In):
     finish: Outcome | None = None
+    ticket: str | None = Field(default=None, pattern=r"^[A-Za-z]\d{3,4}$")
+    """The ticket being finished: makes the step safe to send again (see `call_next`)."""
 
 
 class CallIn(_In):
@@ -102,6 +104,8 @@ class TargetIn(_In):
 
 class FinishIn(_In):
     outcome: Outcome
+    ticket: str | None = Field(default=None, pattern=r"^[A-Za-z]\d{3,4}$")
+    """The ticket being finished: sent again, the step finishes nothing else."""
 
 
 class StatusIn(_In):
@@ -850,11 +854,15 @@ def create_app(
     ) -> Response:
         """Call the next ticket for this counter (one atomic claim). With `finish`, the
         ticket at hand is finished with that outcome first, in the same transaction; when
-        nothing is waiting, neither happens (409)."""
+        nothing is waiting, neither happens (409). Name the ticket being finished
+        (`ticket`): the request is then safe to send again when its answer was lost: it
+        answers the ticket it called the first time, and never finishes one unseen (409
+        `not_at_hand` when the counter holds another)."""
         outcome = body.finish if body else None
+        expect = body.ticket if body else None
         return counter_op(
             number,
-            lambda s, n, a, t: queue.call_next(s, n, a, t, rules, finish=outcome),
+            lambda s, n, a, t: queue.call_next(s, n, a, t, rules, finish=outcome, expect=expect),
             key,
             hot=True,
         )
@@ -902,9 +910,13 @@ def create_app(
 
     @app.post("/counters/{number}/finish", response_model=TicketOut, responses=ERRORS)
     def finish(number: CounterNumber, body: FinishIn, key: str = Depends(token)) -> Response:
-        """Finish the ticket at hand with an outcome."""
+        """Finish the ticket at hand with an outcome (name it in `ticket`, and the request
+        is safe to send again)."""
         return counter_op(
-            number, lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t), key, hot=True
+            number,
+            lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t, body.ticket),
+            key,
+            hot=True,
         )
 
     @app.post("/counters/{number}/walk-in", response_model=TicketOut, responses=ERRORS)

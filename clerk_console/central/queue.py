@@ -474,17 +474,26 @@ def call_next(
     rules: QueueRules,
     *,
     finish: str | None = None,
+    expect: str | None = None,
 ) -> Row[Any]:
     """Claim the next ticket for a counter: one atomic claim, never two counters for one.
 
     With `finish` (an outcome), the ticket at hand is finished first, in the same
-    transaction: if nothing is waiting, neither happens."""
+    transaction: if nothing is waiting, neither happens. `expect` names the ticket being
+    finished: sent again after its answer was lost, the request answers the ticket it
+    called the first time instead of finishing that one unseen (see `_expected`)."""
     _own_counter(actor, counter_no)
     if finish is not None:
         _check_outcome(finish)
     if _on_postgres(s):
-        return _counter_step(s, counter_no, actor, now, rules, finish=finish, call=True)
+        return _counter_step(
+            s, counter_no, actor, now, rules, finish=finish, call=True, expect=expect
+        )
     counter = _lock_counter(s, counter_no)
+    if finish is not None and expect is not None:
+        replay = _expected(s, counter, expect, now, call=True)
+        if replay is not None:
+            return replay
     if finish is not None:
         _finish(s, counter, finish, actor, now)
         counter = _replace(counter, current_ticket=None)
@@ -555,7 +564,8 @@ def _on_postgres(s: Session) -> bool:
 
 
 _COUNTER_STEP = text(
-    "SELECT * FROM clerk_counter_step(:counter_no, :username, :now, :due_before, :finish, :call)"
+    "SELECT * FROM clerk_counter_step("
+    ":counter_no, :username, :now, :due_before, :finish, :call, :expect)"
 )
 _SQLSTATE_STATUS = {"CC400": 400, "CC404": 404, "CC409": 409}
 
@@ -569,9 +579,10 @@ def _counter_step(
     *,
     finish: str | None,
     call: bool,
+    expect: str | None = None,
 ) -> Row[Any]:
     """Finish and/or call next on PostgreSQL: one round trip to the database function that
-    does what `_finish`, `_claim` and `_write` do (migration 0004)."""
+    does what `_finish`, `_claim` and `_write` do (migrations 0004, 0014)."""
     values = {
         "counter_no": counter_no,
         "username": actor.username,
@@ -579,6 +590,7 @@ def _counter_step(
         "due_before": now + rules.appointment_early,
         "finish": finish,
         "call": call,
+        "expect": expect,
     }
     try:
         return s.execute(_COUNTER_STEP, values).one()
@@ -708,13 +720,61 @@ def _retarget(s: Session, t: Row[Any], line: str | None, to_counter: int | None)
     return {"line": t.line if t.line in served else served[0], "target_counter": to_counter}
 
 
-def finish(s: Session, counter_no: int, outcome: str, actor: Actor, now: datetime) -> Row[Any]:
-    """Service ended (办结), with an outcome."""
+def finish(
+    s: Session,
+    counter_no: int,
+    outcome: str,
+    actor: Actor,
+    now: datetime,
+    expect: str | None = None,
+) -> Row[Any]:
+    """Service ended (办结), with an outcome. `expect` names the ticket: sent again after
+    its answer was lost, the request answers that ticket, finished, and finishes nothing
+    else."""
     _own_counter(actor, counter_no)
     _check_outcome(outcome)
     if _on_postgres(s):
-        return _counter_step(s, counter_no, actor, now, QueueRules(), finish=outcome, call=False)
-    return _finish(s, _lock_counter(s, counter_no), outcome, actor, now)
+        return _counter_step(
+            s, counter_no, actor, now, QueueRules(), finish=outcome, call=False, expect=expect
+        )
+    counter = _lock_counter(s, counter_no)
+    if expect is not None:
+        replay = _expected(s, counter, expect, now, call=False)
+        if replay is not None:
+            return replay
+    return _finish(s, counter, outcome, actor, now)
+
+
+def _expected(
+    s: Session, counter: Row[Any], expect: str, now: datetime, *, call: bool
+) -> Row[Any] | None:
+    """A step that names the ticket it finishes (`expect`), with the counter locked. None:
+    the counter holds that ticket, go on. A ticket: the step was done already (its answer
+    lost), this is what it answered: the finished ticket, or the one called with it (called
+    at the very moment the other was finished, in the same transaction). Else 409: the
+    counter holds another ticket, which is never finished unseen."""
+    parsed = parse_ticket(expect)
+    number = format_ticket(*parsed) if parsed is not None else expect
+    at_hand = None
+    if counter.current_ticket is not None:
+        at_hand = s.execute(sql_select(TICKET).where(TICKET.c.id == counter.current_ticket)).first()
+    if at_hand is not None and at_hand.number == number:
+        return None
+    done = s.execute(
+        sql_select(TICKET).where(
+            TICKET.c.number == number,
+            TICKET.c.day == now.date(),
+            TICKET.c.status == "finished",
+            TICKET.c.counter == counter.number,
+        )
+    ).first()
+    if done is not None:
+        if not call:
+            return done
+        if at_hand is not None and at_hand.called_at == done.finished_at:
+            return at_hand
+    holds = at_hand.number if at_hand is not None else "no ticket"
+    raise conflict("not_at_hand", f"counter {counter.number} holds {holds}, not {number}")
 
 
 def _check_outcome(outcome: str) -> None:

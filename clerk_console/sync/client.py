@@ -404,7 +404,11 @@ class PlatformClient:
         """One of `COUNTER_ACTIONS` at a counter, e.g. ("call-next"), ("finish", {outcome})."""
         if action not in COUNTER_ACTIONS:
             raise ValueError(f"unknown counter action {action!r}")
-        data = await self._request("POST", f"/counters/{counter}/{action}", json=body)
+        # Sent again when no answer came: a call-next done already is refused (the counter
+        # is busy) and a step that names its ticket answers what it did; neither is done twice.
+        safe = action == "call-next" or (action == "finish" and bool((body or {}).get("ticket")))
+        path = f"/counters/{counter}/{action}"
+        data = await self._request("POST", path, json=body, retries=2 if safe else 0)
         return Ticket.of(data)
 
     async def set_counter_status(self, counter: int, status: str) -> dict[str, Any]:

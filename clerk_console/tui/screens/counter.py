@@ -200,6 +200,10 @@ class CounterScreen(StaffScreen):
         except PlatformRefused as exc:
             if body and "finish" in body and exc.code == "nothing_waiting":
                 self._say(self.t("counter.nothing_to_follow"), error=True)
+            elif exc.code in ("counter_busy", "not_at_hand"):
+                # The platform holds another ticket here than this screen shows (a step
+                # whose answer was lost did get done): show that one, finish nothing.
+                await self._ticket_from_platform()
             else:
                 self._failed(exc)
         except PlatformUnreachable as exc:
@@ -222,6 +226,18 @@ class CounterScreen(StaffScreen):
         finally:
             self.busy = False
 
+    async def _ticket_from_platform(self) -> None:
+        """Take the ticket at hand as the platform holds it, and say which it is."""
+        try:
+            queue = await self.client.queue()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        self.busy = False
+        self._take_counter(queue)
+        number = self.ticket.number if self.ticket is not None else "—"
+        self._say(self.t("counter.at_hand_on_platform", number=number), error=True)
+
     def action_finish(self, then_next: bool = False) -> None:
         """Finish with an outcome; with `then_next`, call the next ticket in the same
         request (if nothing is waiting, the ticket stays at hand: nothing changes). After
@@ -237,11 +253,15 @@ class CounterScreen(StaffScreen):
                 store.ticket_decision, ticket.number, self.counter, ticket.issued_at
             )
 
+        # The ticket is named: a request sent again after its answer was lost finishes
+        # nothing else (the platform answers what it did the first time).
+        named = {"ticket": ticket.number} if ticket is not None else {}
+
         def chosen(outcome: str | None) -> None:
             if outcome and then_next:
-                self.action_act("call-next", {"finish": outcome})
+                self.action_act("call-next", {"finish": outcome, **named})
             elif outcome:
-                self.action_act("finish", {"outcome": outcome})
+                self.action_act("finish", {"outcome": outcome, **named})
 
         if decided is not None:
             chosen(OUTCOME_OF_DECISION[decided])
