@@ -15,10 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 DLE_EOT = b"\x10\x04"
-OFFLINE_STATUS, PAPER_STATUS = 2, 4  # DLE EOT n: the causes of going offline; the paper roll
+# DLE EOT n: the printer (online or not); the causes of going offline; the paper roll.
+PRINTER_STATUS, OFFLINE_STATUS, PAPER_STATUS = 1, 2, 4
+NEAR_END = "paper_near_end"
+"""A warning, not a fault: the roll is nearly used up; jobs still print."""
 
 
-STATUS_FAULTS = ("paper_out", "cover_open", "error")
+STATUS_FAULTS = ("paper_out", "cover_open", "error", "offline")
 """Faults the printer reports itself (as opposed to a connection that fails)."""
 
 
@@ -34,39 +37,47 @@ class PrinterFault(Exception):
         self.delivered = False
 
 
-def fault_of(offline: int, paper: int) -> str | None:
-    """The fault that DLE EOT 2 (`offline`) and DLE EOT 4 (`paper`) report, if any."""
+def fault_of(printer: int, offline: int, paper: int) -> str | None:
+    """The fault that DLE EOT 1 (`printer`), 2 (`offline`) and 4 (`paper`) report, if any.
+    A printer that says it is offline for no cause it names (its feed button held, a
+    self-test, a mechanism it does not explain) is offline: jobs sent now would not print."""
     if offline & 0x04:
         return "cover_open"
     if offline & 0x20 or paper & 0x60:
         return "paper_out"
     if offline & 0x40:
         return "error"
+    if printer & 0x08:
+        return "offline"
     return None
 
 
-def check_status(ask: Callable[[int], int]) -> None:
+def check_status(ask: Callable[[int], int]) -> str | None:
     """Ask the printer's real-time status (`ask(n)` sends DLE EOT n and returns the answer
-    byte); PrinterFault if it reports one."""
-    fault = fault_of(ask(OFFLINE_STATUS), ask(PAPER_STATUS))
+    byte); PrinterFault if it reports one; NEAR_END when the roll is nearly used up."""
+    paper = ask(PAPER_STATUS)
+    fault = fault_of(ask(PRINTER_STATUS), ask(OFFLINE_STATUS), paper)
     if fault is not None:
         raise PrinterFault(fault)
+    return NEAR_END if paper & 0x0C else None
 
 
 def send_between_checks(
     ask: Callable[[int], int], send: Callable[[bytes], object], data: bytes, status: bool
-) -> None:
+) -> str | None:
     """Send a job, asking the printer's status before (when it is unwell, nothing is sent)
-    and after (a fault it reports then is marked delivered: it holds the job)."""
+    and after (a fault it reports then is marked delivered: it holds the job). The warning
+    the printer gave after the job (NEAR_END), if any."""
     if status:
         check_status(ask)
     send(data)
-    if status:
-        try:
-            check_status(ask)
-        except PrinterFault as fault:
-            fault.delivered = fault.code in STATUS_FAULTS
-            raise
+    if not status:
+        return None
+    try:
+        return check_status(ask)
+    except PrinterFault as fault:
+        fault.delivered = fault.code in STATUS_FAULTS
+        raise
 
 
 @dataclass(frozen=True)
@@ -83,8 +94,8 @@ class NetworkPrinter:
         """The address, for messages."""
         return f"{self.host}:{self.port}"
 
-    def print(self, data: bytes) -> None:
-        """Send one job; PrinterFault if it cannot be printed now."""
+    def print(self, data: bytes) -> str | None:
+        """Send one job; PrinterFault if it cannot be printed now; a warning (NEAR_END)."""
         try:
             with socket.create_connection((self.host, self.port), timeout=self.timeout) as conn:
                 conn.settimeout(self.timeout)
@@ -92,7 +103,7 @@ class NetworkPrinter:
                 # each one back for the previous one's delayed ACK (≈40 ms a request).
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 ask = lambda kind: self._status(conn, kind)  # noqa: E731
-                send_between_checks(ask, conn.sendall, data, self.status)
+                return send_between_checks(ask, conn.sendall, data, self.status)
         except PrinterFault:
             raise
         except ConnectionRefusedError as exc:

@@ -34,7 +34,10 @@ class Printer(Protocol):
     @property
     def where(self) -> str: ...
 
-    def print(self, data: bytes) -> None: ...
+    def print(self, data: bytes) -> str | None:
+        """Print; PrinterFault if it cannot now; a warning that does not stop it (the
+        paper nearly used up), if the printer gave one."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class SerialPrinter:
     def where(self) -> str:
         return self.device
 
-    def print(self, data: bytes) -> None:
+    def print(self, data: bytes) -> str | None:
         try:
             fd = os.open(self.device, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
         except FileNotFoundError as exc:
@@ -96,7 +99,7 @@ class SerialPrinter:
             self._set_line(fd)
             termios.tcflush(fd, termios.TCIFLUSH)  # an old answer must not pass for a new one
             ask = lambda kind: self._ask(fd, kind)  # noqa: E731
-            send_between_checks(ask, lambda job: self._write(fd, job), data, self.status)
+            return send_between_checks(ask, lambda job: self._write(fd, job), data, self.status)
         except PrinterFault:
             raise
         except OSError as exc:

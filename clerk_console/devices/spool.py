@@ -20,6 +20,9 @@ from clerk_console.devices.printers import Printer, printer_from, profile_of
 from clerk_console.domain.documents import Document
 from clerk_console.store.local import LocalStore, NewPrint
 
+# How often a printer that reported a fault is asked whether it is well again: with jobs
+# waiting, soon (they go out within two seconds of it being fixed); with none, now and then.
+PROBE_WAITING_SECONDS = 1.0
 PROBE_SECONDS = 5.0
 
 
@@ -32,6 +35,7 @@ class PrinterState:
     fault: str | None  # a fault code (paper_out, refused, …), None when well
     detail: str
     waiting: int  # jobs still to print
+    warning: str | None = None  # well, but: the paper nearly used up (paper_near_end)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Spool:
         self.retry_max = retry_max_seconds
         self.clock = clock
         self.faults: dict[str, PrinterFault] = {}
+        self.warnings: dict[str, str] = {}
         self.probed: dict[str, datetime] = {}  # when a faulty printer may be asked again
         store.recover_printing()
 
@@ -83,6 +88,7 @@ class Spool:
                 self.faults[name].code if name in self.faults else None,
                 self.faults[name].detail if name in self.faults else "",
                 waiting.get(name, 0),
+                self.warnings.get(name),
             )
             for name, attached in self.printers.items()
         ]
@@ -98,7 +104,7 @@ class Spool:
                 self.store.print_failed(job.id, f"bad_document: {exc}", self.clock(), None)
                 continue
             try:
-                attached.printer.print(data)
+                warning = attached.printer.print(data)
             except PrinterFault as fault:
                 self.faults[name] = fault
                 now = self.clock()
@@ -110,25 +116,47 @@ class Spool:
                     self.store.print_failed(job.id, error, now, retry)
                 return  # the printer is unwell: its other jobs wait behind this one
             self.faults.pop(name, None)
+            self._warn(name, warning)
             self.store.print_done(job.id, self.clock())
-        if not sent and name in self.faults:
-            self._probe(name, attached.printer)
+        # Found well again: its waiting jobs go now, not at their next try. Not after a
+        # connection that broke mid-job: a printer that answers its status may still drop
+        # the next job the same way, so that one keeps its backoff.
+        reported = self.faults.get(name)
+        recovered = (
+            not sent
+            and reported is not None
+            and reported.code != "broken"
+            and self._probe(name, attached.printer)
+        )
+        if recovered and self.store.resume_prints(name):
+            self._drain(name, attached)
 
-    def _probe(self, name: str, printer: Printer) -> None:
-        """A printer that reported a fault and has nothing left to print is asked now and
-        then whether it is well again, so the counter stops warning once it is fixed."""
+    def _warn(self, name: str, warning: str | None) -> None:
+        if warning:
+            self.warnings[name] = warning
+        else:
+            self.warnings.pop(name, None)
+
+    def _probe(self, name: str, printer: Printer) -> bool:
+        """A printer that reported a fault is asked whether it is well again: every second
+        while jobs wait for it, now and then when none do (so the counter stops warning
+        once it is fixed). Whether it was found well."""
         if not getattr(printer, "status", False):
-            return
+            return False
         now = self.clock()
         if now < self.probed.get(name, now):
-            return
-        self.probed[name] = now + timedelta(seconds=PROBE_SECONDS)
+            return False
+        waiting = self.store.waiting_prints().get(name, 0)
+        pause = PROBE_WAITING_SECONDS if waiting else PROBE_SECONDS
+        self.probed[name] = now + timedelta(seconds=pause)
         try:
-            printer.print(b"")  # status before and after, nothing between
+            warning = printer.print(b"")  # status before and after, nothing between
         except PrinterFault as fault:
             self.faults[name] = fault
-        else:
-            self.faults.pop(name, None)
+            return False
+        self.faults.pop(name, None)
+        self._warn(name, warning)
+        return True
 
 
 def spool_from(config: ConsoleConfig, store: LocalStore) -> Spool:

@@ -527,6 +527,21 @@ class LocalStore:
                 s.add(row)
             return len(rows)
 
+    def resume_prints(self, printer: str) -> int:
+        """The printer is well again: its queued jobs are due now, not at their next try.
+        How many."""
+        with self.session() as s, s.begin():
+            query = select(PrintJob).where(
+                PrintJob.printer == printer,
+                PrintJob.status == "queued",
+                col(PrintJob.next_attempt_at).is_not(None),
+            )
+            rows = list(s.exec(query))
+            for row in rows:
+                row.next_attempt_at = None
+                s.add(row)
+            return len(rows)
+
     def fail_prints_without_printer(self, printers: Sequence[str], now: datetime) -> int:
         """Jobs for a printer no longer configured can never print: failed, visibly."""
         with self.session() as s, s.begin():

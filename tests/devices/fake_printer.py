@@ -3,7 +3,8 @@
 It keeps every complete job it is sent (ESC @ … GS V, the cut, as the spool's jobs end),
 answers DLE EOT status requests between jobs, and can misbehave as real printers do: refuse
 connections (stopped), stall (take the connection and say nothing), close in the middle of a
-job, report paper out or the cover open, or run out of paper just after a job (`runs_out`).
+job, report paper out or the cover open, or run out of paper just after a job (`runs_out`),
+say it is offline for no cause it names, or that its roll is nearly used up (`near_end`).
 The mode may change at any time, as a clerk fixes the printer."""
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ END_OF_JOB = b"\x1dV\x00" + STATUS  # the cut, then the status request after the
 
 @dataclass
 class FakePrinter:
-    mode: str = "ok"  # ok | stall | close_mid_job | paper_out | cover_open | runs_out
+    # ok | stall | close_mid_job | paper_out | cover_open | runs_out | offline | near_end
+    mode: str = "ok"
     port: int = 0
     jobs: list[bytes] = field(default_factory=list)
     partial: int = 0  # jobs cut off half-way (the connection dropped)
@@ -60,8 +62,11 @@ class FakePrinter:
         out_of_paper = self.mode == "paper_out" or (self.mode == "runs_out" and after_job)
         offline = NORMAL | (0x04 if self.mode == "cover_open" else 0)
         offline |= 0x20 if out_of_paper else 0
-        paper = NORMAL | (0x60 if out_of_paper else 0)
-        return bytes([offline if kind == 2 else paper])
+        paper = NORMAL | (0x60 if out_of_paper else 0) | (0x0C if self.mode == "near_end" else 0)
+        # DLE EOT 1: bit 3 is set whenever the printer is offline, for any cause.
+        stopped = self.mode in ("offline", "cover_open") or out_of_paper
+        printer = NORMAL | (0x08 if stopped else 0)
+        return bytes([{1: printer, 2: offline}.get(kind, paper)])
 
     def _talk(self, conn: socket.socket) -> None:
         while self.mode == "stall" and not self.stopped.is_set():

@@ -47,8 +47,10 @@ def test_a_printer_switched_off_refuses() -> None:
 
 
 def test_status_bits() -> None:
-    assert fault_of(0x12, 0x12) is None
-    assert fault_of(0x16, 0x12) == "cover_open"
-    assert fault_of(0x32, 0x12) == "paper_out"
-    assert fault_of(0x12, 0x72) == "paper_out"
-    assert fault_of(0x52, 0x12) == "error"
+    assert fault_of(0x12, 0x12, 0x12) is None
+    assert fault_of(0x1A, 0x16, 0x12) == "cover_open"
+    assert fault_of(0x1A, 0x32, 0x12) == "paper_out"
+    assert fault_of(0x12, 0x12, 0x72) == "paper_out"
+    assert fault_of(0x1A, 0x52, 0x12) == "error"
+    assert fault_of(0x1A, 0x12, 0x12) == "offline"  # offline, for no cause it names
+    assert fault_of(0x12, 0x12, 0x1E) is None  # near the end: a warning, not a fault

@@ -173,7 +173,7 @@ def test_a_serial_printer_gets_the_job_and_is_asked_its_status(tmp_path: Path) -
     got = bytearray()
 
     def printer() -> None:
-        while got.count(b"\x10\x04") < 4:  # two status requests before, two after
+        while got.count(b"\x10\x04") < 6:  # three status requests before, three after
             chunk = os.read(master, 4096)
             got.extend(chunk)
             for _ in range(chunk.count(b"\x10\x04")):
@@ -186,7 +186,8 @@ def test_a_serial_printer_gets_the_job_and_is_asked_its_status(tmp_path: Path) -
     thread.join(timeout=5)
     os.close(master)
     os.close(slave)
-    assert got == b"\x10\x04\x02\x10\x04\x04" + data + b"\x10\x04\x02\x10\x04\x04"
+    asked = b"\x10\x04\x04\x10\x04\x01\x10\x04\x02"  # the paper, the printer, the causes
+    assert got == asked + data + asked
 
 
 def test_a_serial_printer_that_does_not_answer_times_out(tmp_path: Path) -> None:
@@ -198,3 +199,62 @@ def test_a_serial_printer_that_does_not_answer_times_out(tmp_path: Path) -> None
     os.close(master)
     os.close(slave)
     assert fault.value.code == "timeout"
+
+
+def test_a_printer_that_says_it_is_offline_is_not_taken_as_printing(tmp_path: Path) -> None:
+    """DLE EOT 1 bit 3: offline for no cause it names. Nothing is marked printed; the jobs
+    wait with the fault said, and go out once it is back online."""
+    fake = FakePrinter(mode="offline")
+    store = LocalStore.open(tmp_path)
+    clock = Clock()
+    printer = NetworkPrinter("127.0.0.1", fake.port, timeout=0.3)
+    spool = Spool(store, {"kiosk": Attached(printer, PROFILE)}, clock=clock)
+    queue_slips(store, "kiosk", NUMBERS[:2])
+    (state,) = spool.run_once()
+    assert state.fault == "offline" and state.waiting == 2
+    assert printed_numbers(fake) == [] and statuses(store) == ["queued", "queued"]
+    fake.mode = "ok"
+    clock.advance(1)
+    (state,) = spool.run_once()
+    fake.stop()
+    assert state.fault is None and printed_numbers(fake) == NUMBERS[:2]
+
+
+def test_paper_near_its_end_is_said_while_jobs_still_print(tmp_path: Path) -> None:
+    fake = FakePrinter(mode="near_end")
+    store = LocalStore.open(tmp_path)
+    spool = Spool(store, {"kiosk": Attached(NetworkPrinter("127.0.0.1", fake.port), PROFILE)})
+    queue_slips(store, "kiosk", NUMBERS[:1])
+    (state,) = spool.run_once()
+    assert state.fault is None and state.warning == "paper_near_end"
+    assert printed_numbers(fake) == NUMBERS[:1]
+    fake.mode = "ok"  # a new roll
+    queue_slips(store, "kiosk", NUMBERS[1:2])
+    (state,) = spool.run_once()
+    fake.stop()
+    assert state.warning is None and printed_numbers(fake) == NUMBERS[:2]
+
+
+def test_jobs_go_out_within_two_seconds_of_the_fault_clearing(tmp_path: Path) -> None:
+    """Paper out for 45 s, tried again and again (the wait between tries grows to 16 s):
+    once the roll is in, the waiting jobs go at the next probe, a second later, not at
+    their next try."""
+    fake = FakePrinter(mode="paper_out")
+    store = LocalStore.open(tmp_path)
+    clock = Clock()
+    printer = NetworkPrinter("127.0.0.1", fake.port, timeout=0.3)
+    spool = Spool(store, {"kiosk": Attached(printer, PROFILE)}, clock=clock)
+    queue_slips(store, "kiosk", NUMBERS)
+    for _ in range(90):  # 45 s of the app's half-second rounds
+        spool.run_once()
+        clock.advance(0.5)
+    job = max(store.print_jobs(), key=lambda j: j.attempts)  # the first in line
+    assert job.attempts >= 5 and job.next_attempt_at is not None
+    fake.mode = "ok"  # the roll is in
+    rounds = 0
+    while printed_numbers(fake) != NUMBERS and rounds < 4:  # the app's rounds, 0.5 s apart
+        clock.advance(0.5)
+        spool.run_once()
+        rounds += 1
+    fake.stop()
+    assert printed_numbers(fake) == NUMBERS and rounds * 0.5 <= 2.0

@@ -182,3 +182,32 @@ async def test_the_kiosk_prints_the_slip_and_the_queue_reprints_a_copy(
     assert app.store is not None
     audit = app.store.audit_entries()[-1]
     assert (audit.action, audit.actor, audit.subject) == ("print.reprint", "guide01", "B001")
+
+
+async def test_the_kiosk_says_its_paper_is_nearly_used_up_and_when_its_printer_is_offline(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    fake = FakePrinter(mode="near_end")
+    printer = PrinterSettings(
+        name="取号机",
+        connection="network",
+        address=f"127.0.0.1:{fake.port}",
+        timeout_seconds=0.5,
+        documents=["ticket_slip"],
+    )
+    settings = replace(settings, printers=[printer])
+    app = make_app(settings, platform=platform, start="kiosk")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "guide01", "333333")
+        await pilot.press("b")
+        await until(pilot, lambda: len(fake.jobs) == 1)  # it still prints...
+        await until(pilot, lambda: "纸卷快用完了" in status_line(pilot))  # ...and says so
+        fake.mode = "offline"
+        await pilot.press("b")
+        await until(pilot, lambda: "离线" in status_line(pilot))
+        assert len(fake.jobs) == 1  # nothing taken as printed while it is offline
+        fake.mode = "ok"
+        await until(pilot, lambda: len(fake.jobs) == 2)
+        await until(pilot, lambda: status_line(pilot) == "")
+    fake.stop()

@@ -1,5 +1,6 @@
 """One line per printer that has a fault, in words a clerk understands: which printer, what
-is wrong, what to do, and how many jobs wait for it. Empty while every printer is well."""
+is wrong, what to do, and how many jobs wait for it; a line too for a printer that is well
+but warns (its paper nearly used up). Empty while every printer is well."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ if TYPE_CHECKING:
 
 
 def describe(t: Messages, state: PrinterState) -> str:
-    """A fault as the clerk reads it (empty when the printer is well)."""
+    """A fault, or a warning, as the clerk reads it (empty when the printer is well)."""
     if state.fault is None:
+        if state.warning:
+            return t(f"printer.warning_{state.warning}", name=state.name, where=state.where)
         return ""
     words = t(
         f"printer.fault_{state.fault}", name=state.name, where=state.where, detail=state.detail
@@ -37,6 +40,11 @@ class PrinterStatus(Static):
         self.watch(self.app, "printer_states", self._show)
 
     def _show(self, states: tuple[PrinterState, ...]) -> None:
-        lines = [line for state in states if (line := describe(self.t, state))]
-        self.update(Text("\n".join(lines), style="bold red"))
-        self.display = bool(lines)
+        text = Text()
+        for state in states:
+            if line := describe(self.t, state):
+                # A fault stops printing (red); a warning does not, yet (yellow).
+                style = "bold red" if state.fault else "bold yellow"
+                text.append(("\n" if text else "") + line, style=style)
+        self.update(text)
+        self.display = bool(text)
