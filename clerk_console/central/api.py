@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
@@ -58,6 +59,7 @@ from clerk_console.central.security import PinHasher, new_token
 from clerk_console.config import CentralConfig, load_central_config
 from clerk_console.domain.catalog_loader import parse_catalog
 from clerk_console.domain.identifiers import mask_id_number
+from clerk_console.domain.queue import estimated_wait
 from clerk_console.domain.workdays import WorkCalendar
 from clerk_console.faults import Fault, classify, write_crash_log
 
@@ -525,8 +527,17 @@ def create_app(
                 "or until a supervisor unlocks it",
             )
 
-        with tx() as s:
-            locked = auth.reserve_attempt(s, name, clock())
+        # Attempts all being checked right now (kiosks starting together): wait for them to
+        # settle rather than call the name locked; a guesser's five settle into a lock.
+        patience = time.monotonic() + 5
+        while True:
+            with tx() as s:
+                locked = auth.reserve_attempt(s, name, clock())
+            if locked is not auth.IN_FLIGHT or time.monotonic() > patience:
+                break
+            time.sleep(0.02)
+        if locked is auth.IN_FLIGHT:
+            raise PlatformError(429, "busy", "too many logins of this name at once; try again")
         if locked is not None:
             raise locked_until(locked)
         with Session(engine) as s:
@@ -584,15 +595,16 @@ def create_app(
     # --- tickets --------------------------------------------------------------------
 
     def slip(s: Session, t: Any, stamp: datetime) -> dict[str, Any]:
-        """What the ticket slip says: people ahead and the estimated wait."""
+        """What the ticket slip says: people ahead and the estimated wait, from the line's
+        own count and the recent pace (never the whole hall's view: issuing costs the same
+        at nine o'clock and at noon)."""
         ahead = queue.waiting_ahead(s, t)
-        view = queue.hall_view(s, stamp, rules)
-        line = next(item for item in view["lines"] if item["prefix"] == t.line)
-        per_ticket = line["estimated_wait_seconds"] / max(1, line["waiting"])
+        pace = queue.recent_service(s, stamp.date()) or rules.average_service
+        estimate = estimated_wait(ahead, pace, queue.open_counters_for(s, t.line))
         return {
             "ticket": queue.ticket_view(t),
             "waiting_ahead": ahead,
-            "estimated_wait_seconds": int(per_ticket * ahead),
+            "estimated_wait_seconds": int(estimate.total_seconds()),
             "hall_name": meta(s, "hall_name"),
         }
 
@@ -610,31 +622,38 @@ def create_app(
         for attempt in range(3):
             stamp = clock()
             try:
+                # Only the numbering and the writes hold the line's counter row: the slip is
+                # read after the commit, so kiosks of one line take turns for a moment only.
                 with tx() as s:
                     known = s.get(TicketIssue, idempotency_key) if idempotency_key else None
                     if known is not None:
                         response.status_code = 200
-                        return slip(s, queue.ticket_by_id(s, known.ticket_id), stamp)
-                    t = queue.issue_ticket(
-                        s,
-                        body.line,
-                        who,
-                        stamp,
-                        rules,
-                        priority=body.priority,
-                        appointment_at=body.appointment_at,
-                    )
-                    if idempotency_key:
-                        s.add(
-                            TicketIssue(
-                                idempotency_key=idempotency_key, ticket_id=t.id, issued_at=stamp
-                            )
+                        ticket_id = known.ticket_id
+                    else:
+                        t = queue.issue_ticket(
+                            s,
+                            body.line,
+                            who,
+                            stamp,
+                            rules,
+                            priority=body.priority,
+                            appointment_at=body.appointment_at,
                         )
-                        s.flush()
-                    return slip(s, t, stamp)
+                        ticket_id = t.id
+                        if idempotency_key:
+                            s.add(
+                                TicketIssue(
+                                    idempotency_key=idempotency_key,
+                                    ticket_id=ticket_id,
+                                    issued_at=stamp,
+                                )
+                            )
             except IntegrityError as exc:  # the same press, sent twice at once: read again
                 if attempt == 2 or "unique" not in str(exc.orig).lower():
                     raise
+                continue
+            with Session(engine) as s:
+                return slip(s, queue.ticket_by_id(s, ticket_id), stamp)
         raise AssertionError("unreachable")
 
     # --- cases ----------------------------------------------------------------------

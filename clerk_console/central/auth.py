@@ -6,7 +6,7 @@ log in to that counter until the holder logs out or a supervisor takes it over (
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, or_, update
@@ -37,8 +37,9 @@ COUNTER_ROLES = ("clerk", "supervisor")
 def reserve_attempt(s: Session, username: str, now: datetime) -> datetime | None:
     """Count a login attempt before its PIN is checked, in one conditional statement: however
     many arrive at once, no more than MAX_FAILED_PINS are ever checked. None when this one
-    may go on; else the time the name stays locked until. Any name typed counts, staff or
-    not, so a lock says nothing about which names exist."""
+    may go on; else the time the name stays locked until, or `IN_FLIGHT` when the attempts
+    are all being checked right now (it is worth waiting for them). Any name typed counts,
+    staff or not, so a lock says nothing about which names exist."""
     s.execute(_insert_attempt(s).values(username=username, failures=0).on_conflict_do_nothing())
     reserved = s.execute(
         update(LoginAttemptRow)
@@ -56,8 +57,12 @@ def reserve_attempt(s: Session, username: str, now: datetime) -> datetime | None
         return None
     row = s.get(LoginAttemptRow, username)
     until = aware(row.locked_until) if row is not None and row.locked_until else None
-    # Five attempts still being checked: as good as locked until they settle.
-    return until if until is not None and until > now else now + timedelta(minutes=LOCK_MINUTES)
+    return until if until is not None and until > now else IN_FLIGHT
+
+
+IN_FLIGHT = datetime.min.replace(tzinfo=UTC)
+"""`reserve_attempt`: every attempt left is being checked at this moment (five kiosks
+logging in at once, or a guesser); they settle within a PIN check's time."""
 
 
 def settle_attempt(s: Session, username: str, ok: bool, now: datetime) -> datetime | None:

@@ -117,6 +117,8 @@ class TicketRow(CentralModel, table=True):
         UniqueConstraint("day", "number"),
         # Calling takes the oldest waiting ticket of a line: this index answers it directly.
         Index("ix_ticket_waiting", "day", "status", "line", "issued_at", "id"),
+        # The day's latest finished tickets: the pace a ticket slip estimates its wait by.
+        Index("ix_ticket_finished", "day", "status", "finished_at"),
         # The few urgent tickets (green channel, appointments), for the first step of a call.
         Index(
             "ix_ticket_urgent",

@@ -922,6 +922,25 @@ def _average_service(s: Session, day: date) -> timedelta | None:
     return timedelta(seconds=sum(spans) / len(spans)) if spans else None
 
 
+def recent_service(s: Session, day: date, last: int = 20) -> timedelta | None:
+    """The average service time of the day's last `last` finished tickets (the pace now),
+    read through the index ix_ticket_finished: the same few rows however full the day."""
+    rows = s.exec(
+        select(TicketRow.called_at, TicketRow.finished_at)
+        .where(TicketRow.day == day, TicketRow.status == "finished")
+        .order_by(col(TicketRow.finished_at).desc())
+        .limit(last)
+    )
+    spans = [(aware(f) - aware(c)).total_seconds() for c, f in rows if c and f]
+    return timedelta(seconds=sum(spans) / len(spans)) if spans else None
+
+
+def open_counters_for(s: Session, line: str) -> int:
+    """How many open counters serve `line` (the counters are few)."""
+    counters = s.exec(select(CounterRow.lines).where(CounterRow.status == "open"))
+    return sum(1 for lines in counters if line in lines.split(","))
+
+
 def waiting_ahead(s: Session, ticket: Row[Any]) -> int:
     """How many tickets of the same line wait before this one."""
     return int(

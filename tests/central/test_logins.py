@@ -101,3 +101,14 @@ def test_a_supervisor_unlocks_a_locked_name_and_it_is_recorded(
     feed = client.get("/changes", params={"after": start}, headers=as_boss).json()["changes"]
     unlocks = [c["data"] for c in feed if c["topic"] == "unlock"]
     assert unlocks == [{"username": "clerk02", "by": "super01", "was_locked": True}]
+
+
+def test_kiosks_logging_in_together_are_all_let_in(
+    hall: tuple[TestClient, CountingHasher, Clock],
+) -> None:
+    """Eight kiosks start at once with the same account and the right PIN: attempts being
+    checked are waited for, not taken for a lock (a bench found that)."""
+    client, _hasher, _clock = hall
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _i: attempt(client, "guide01", "333333"), range(8)))
+    assert answers == [(200, "")] * 8

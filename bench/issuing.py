@@ -1,0 +1,157 @@
+"""Issuing tickets as the day fills: a kiosk's ticket at 0 and at 5,000 waiting (goal: the
+cost of an issue independent of the day's size, >= 500 issues/s).
+
+A real `clerk-console central serve` (uvicorn, its own process) on PostgreSQL (the database
+`clerk_bench` beside CLERK_TEST_PG_URL's, made if missing) or SQLite; kiosks are asyncio
+tasks with their own logins and HTTP clients, each press under its own key. Printed per
+database and day: issues per second (closed loop), p50/p99 of one issue, and the machine's
+load average.
+
+    python3 bench/issuing.py [--db postgres sqlite] [--waiting 0 5000] [--kiosks 8]
+                             [--issues 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from clerk_console.central.db import drop_schema, make_engine
+from clerk_console.central.models import TicketRow
+from clerk_console.domain.queue import format_ticket
+
+PG_URL = os.environ.get("CLERK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BENCH_URL = PG_URL.rsplit("/", 1)[0] + "/clerk_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database(db: str, workdir: Path) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{workdir / 'central.db'}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'clerk_bench'"))
+        if known.first() is None:
+            conn.execute(text("CREATE DATABASE clerk_bench"))
+    admin.dispose()
+    engine = make_engine(BENCH_URL, pool_size=2)
+    drop_schema(engine)
+    engine.dispose()
+    return BENCH_URL
+
+
+def lay_down(url: str, waiting: int) -> None:
+    """`waiting` tickets already waiting today (the morning so far), in line C, so that the
+    kiosks' tickets in line B number on from 1."""
+    if not waiting:
+        return
+    engine = make_engine(url, pool_size=2)
+    now = datetime.now(UTC)
+    with Session(engine) as s, s.begin():
+        for i in range(waiting):
+            s.add(
+                TicketRow(
+                    number=format_ticket("C", i + 1),
+                    line="C",
+                    day=now.date(),
+                    seq=i + 1,
+                    issued_at=now - timedelta(seconds=waiting - i),
+                )
+            )
+    engine.dispose()
+
+
+async def kiosk(base: str, issues: int, latencies: list[float]) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        token = (
+            await client.post("/auth/login", json={"username": "guide01", "pin": "333333"})
+        ).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for _ in range(issues):
+            start = time.perf_counter()
+            answer = await client.post(
+                "/tickets",
+                json={"line": "B"},
+                headers={**headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+            )
+            latencies.append(time.perf_counter() - start)
+            assert answer.status_code == 201, answer.text
+
+
+async def run(base: str, kiosks: int, issues: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(kiosk(base, issues // kiosks, latencies) for _ in range(kiosks)))
+    return len(latencies) / (time.perf_counter() - start), latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", nargs="+", default=["postgres", "sqlite"])
+    parser.add_argument("--waiting", nargs="+", type=int, default=[0, 5000])
+    parser.add_argument("--kiosks", type=int, default=8)
+    parser.add_argument("--issues", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    args = parser.parse_args()
+    for db in args.db:
+        for waiting in args.waiting:
+            workdir = Path(tempfile.mkdtemp(prefix="clerk-bench-issue-"))
+            url = database(db, workdir)
+            port = free_port()
+            env = {
+                **os.environ,
+                "CLERK_CENTRAL_DATABASE_URL": url,
+                "CLERK_CENTRAL_DATA_DIR": str(workdir),
+                "CLERK_CENTRAL_SECRET": "bench-secret",
+                "CLERK_CENTRAL_PORT": str(port),
+                "CLERK_CENTRAL_POOL_SIZE": "20",
+                "CLERK_CENTRAL_WORKERS": str(args.workers),
+            }
+            cli = [sys.executable, "-m", "clerk_console", "central"]
+            subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
+            lay_down(url, waiting)
+            server = subprocess.Popen([*cli, "serve"], env=env, stdout=subprocess.DEVNULL)
+            base = f"http://127.0.0.1:{port}"
+            try:
+                for _ in range(300):
+                    try:
+                        httpx.get(f"{base}/health", timeout=1)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                rate, latencies = asyncio.run(run(base, args.kiosks, args.issues))
+                latencies.sort()
+                p50 = statistics.median(latencies) * 1000
+                p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+                load = os.getloadavg()[0]
+                print(
+                    f"{db:8} {waiting:5} waiting: {rate:6.0f} issues/s, one issue p50 {p50:6.1f} ms"
+                    f" p99 {p99:6.1f} ms ({args.kiosks} kiosks, {args.workers} workers;"
+                    f" load {load:.1f})"
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
