@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -27,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from served import central_serve
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
@@ -116,28 +116,15 @@ def main() -> None:
         for waiting in args.waiting:
             workdir = Path(tempfile.mkdtemp(prefix="clerk-bench-issue-"))
             url = database(db, workdir)
-            port = free_port()
-            env = {
-                **os.environ,
-                "CLERK_CENTRAL_DATABASE_URL": url,
-                "CLERK_CENTRAL_DATA_DIR": str(workdir),
-                "CLERK_CENTRAL_SECRET": "bench-secret",
-                "CLERK_CENTRAL_PORT": str(port),
-                "CLERK_CENTRAL_POOL_SIZE": "20",
-                "CLERK_CENTRAL_WORKERS": str(args.workers),
+            settings = {
+                "DATABASE_URL": url,
+                "DATA_DIR": str(workdir),
+                "SECRET": "bench-secret",
+                "POOL_SIZE": "20",
+                "WORKERS": str(args.workers),
             }
-            cli = [sys.executable, "-m", "clerk_console", "central"]
-            subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)
-            lay_down(url, waiting)
-            server = subprocess.Popen([*cli, "serve"], env=env, stdout=subprocess.DEVNULL)
-            base = f"http://127.0.0.1:{port}"
-            try:
-                for _ in range(300):
-                    try:
-                        httpx.get(f"{base}/health", timeout=1)
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
+            morning = functools.partial(lay_down, url, waiting)
+            with central_serve(settings, morning) as (base, _server):
                 rate, latencies = asyncio.run(run(base, args.kiosks, args.issues))
                 latencies.sort()
                 p50 = statistics.median(latencies) * 1000
@@ -148,9 +135,6 @@ def main() -> None:
                     f" p99 {p99:6.1f} ms ({args.kiosks} kiosks, {args.workers} workers;"
                     f" load {load:.1f})"
                 )
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
 
 
 if __name__ == "__main__":

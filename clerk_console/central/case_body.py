@@ -122,7 +122,10 @@ def stored_data(text: str) -> dict[str, Any]:
     try:
         return StoredCase.model_validate_json(text).model_dump(mode="json")
     except ValidationError:
-        pass
+        return _the_parts_that_fit(text)
+
+
+def _the_parts_that_fit(text: str) -> dict[str, Any]:
     try:
         raw = json.loads(text)
     except ValueError:
