@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -57,13 +58,80 @@ def database_url(config: CentralConfig) -> str:
     return f"sqlite:///{config.data_path() / DB_FILE}"
 
 
+class WriteTurns:
+    """The transactions of one process on one SQLite file take turns, first come first
+    served. SQLite itself lets waiting writers poll on its busy timeout, and under load an
+    unlucky one polls past it ("database is locked") while later ones get in. A thread
+    already holding a turn may begin again (reentrant), as SQLite would let it fail."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0  # the next ticket to hand out
+        self._serving = 0  # the ticket whose turn it is
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return
+            ticket = self._next
+            self._next += 1
+            while self._serving != ticket:
+                self._cond.wait()
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._serving += 1
+                self._cond.notify_all()
+
+
+class _TurnConnection(sqlite3.Connection):
+    """A SQLite connection that gives its turn back when its transaction ends."""
+
+    turns: WriteTurns
+    holds = False
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_back()  # a connection dropped mid-transaction must not keep the turn
+
+    def _give_back(self) -> None:
+        if self.holds:
+            self.holds = False
+            self.turns.release()
+
+
 def make_engine(url: str, pool_size: int = 20) -> Engine:
     """An engine for `url`. SQLite: WAL, and every transaction BEGIN IMMEDIATE, so that a
-    claim's read and write hold the write lock together (no two counters get one ticket)."""
+    claim's read and write hold the write lock together (no two counters get one ticket);
+    the process's transactions take turns (`WriteTurns`)."""
     if url.startswith("sqlite"):
+        turns = WriteTurns()
+        factory = type("TurnConnection", (_TurnConnection,), {"turns": turns})
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": 30, "factory": factory},
             pool_size=pool_size,
             hide_parameters=True,  # an error's text never carries an applicant's numbers
         )
@@ -82,7 +150,15 @@ def make_engine(url: str, pool_size: int = 20) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi = conn.connection.dbapi_connection
+            turns.acquire()
+            dbapi.holds = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                dbapi.holds = False
+                turns.release()
+                raise
 
         return engine
     # No pre-ping: it costs a round trip on every request. After a database restart, the
