@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -392,6 +393,64 @@ def print_test(ctx: click.Context, printer: str | None) -> None:
                 break  # the printer is unwell: the rest would fail the same way
             click.echo(f"  {document.kind}: printed")
     sys.exit(1 if failed else 0)
+
+
+@main.group()
+def sync() -> None:
+    """How this console stands with its platform."""
+
+
+@sync.command("status")
+@click.pass_context
+def sync_status(ctx: click.Context) -> None:
+    """Whether the platform answers, and what waits to be sent to it (the outbox: cases and
+    scans, oldest first, with the last refusal). Exit 3 when the platform does not answer."""
+    import asyncio
+
+    from clerk_console.store.local import STORE_FILE, LocalStore
+    from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+
+    settings = load_settings(ctx.obj.get("config_path"))
+    where = settings.platform.url or "embedded"
+
+    async def ask() -> dict[str, str]:
+        client = platform_factory(settings)()
+        try:
+            return await client.health()
+        finally:
+            await client.aclose()
+
+    try:
+        health = asyncio.run(ask())
+    except (PlatformUnreachable, PlatformRefused, RuntimeError, OSError) as exc:
+        online, said = False, f"platform: OFFLINE ({where}): {exc or type(exc).__name__}"
+    else:
+        online = True
+        said = f"platform: online ({where}), hall {health.get('hall_code', '?')}"
+    click.echo(said)
+    path = settings.data_path() / STORE_FILE
+    if not path.is_file():
+        click.echo(f"outbox: no local store at {path} yet")
+    else:
+        store = LocalStore(path)
+        try:
+            pending = store.pending_outbox()
+            prints = sum(store.waiting_prints().values())
+        finally:
+            store.close()
+        if not pending:
+            click.echo("outbox: empty: everything has reached the platform")
+        else:
+            oldest = pending[0].created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            kinds = ", ".join(
+                f"{n} {kind}" for kind, n in sorted(Counter(r.kind for r in pending).items())
+            )
+            click.echo(f"outbox: {len(pending)} waiting ({kinds}), the oldest since {oldest}")
+            refused = [r for r in pending if r.last_error]
+            if refused:
+                click.echo(f"  last refusal: {refused[-1].last_error}")
+        click.echo(f"print queue: {prints} waiting")
+    sys.exit(0 if online else 3)
 
 
 @main.group()

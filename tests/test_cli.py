@@ -160,3 +160,38 @@ def test_audit_verify_checks_the_log_against_the_platforms_anchors(tmp_path: Pat
     away = run("audit", "verify", env={**env, "CLERK_PLATFORM__URL": "http://127.0.0.1:9"})
     assert away.returncode == 3
     assert "NOT checked against the platform" in away.stderr
+
+
+def test_sync_status_says_the_platform_and_what_waits_for_it(tmp_path: Path) -> None:
+    """Online on the embedded platform with an empty outbox; with the platform away (a URL
+    nothing answers), OFFLINE with the case that waits and why it was refused (exit 3)."""
+    env = {"CLERK_DATA_DIR": str(tmp_path)}
+    out = run("sync", "status", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "platform: online (embedded), hall JY01" in out.stdout
+
+    from clerk_console.store.local import LocalStore
+
+    store = LocalStore.open(tmp_path)
+    with store.session() as s, s.begin():
+        from datetime import UTC, datetime
+
+        from clerk_console.store.models import OutboxRow
+
+        s.add(
+            OutboxRow(
+                kind="case",
+                idempotency_key="005-status",
+                payload_json="{}",
+                created_at=datetime(2026, 11, 28, 1, 30, tzinfo=UTC),
+                attempts=2,
+                last_error="invalid_request: body.data.applicant: Field required",
+            )
+        )
+    store.close()
+    away = run("sync", "status", env={**env, "CLERK_PLATFORM__URL": "http://127.0.0.1:9"})
+    assert away.returncode == 3
+    assert "platform: OFFLINE (http://127.0.0.1:9)" in away.stdout
+    assert "outbox: 1 waiting (1 case), the oldest since 2026-11-28" in away.stdout
+    assert "last refusal: invalid_request: body.data.applicant: Field required" in away.stdout
+    assert "print queue: 0 waiting" in away.stdout
