@@ -3,6 +3,7 @@ error answer repeats what was sent (issue 12, finding 1)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import select
 import socket
@@ -33,14 +34,12 @@ def raw_request(base: str, head: str, body_chunks: Iterable[bytes] = ()) -> byte
                 break
         sock.settimeout(30)
         answer = b""
-        try:
+        with contextlib.suppress(ConnectionResetError):  # a reset after it: what came is kept
             while b"\r\n\r\n" not in answer or not _whole(answer):
                 data = sock.recv(65536)
                 if not data:
                     break
                 answer += data
-        except ConnectionResetError:
-            pass
     return answer
 
 
