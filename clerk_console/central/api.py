@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 
 from clerk_console.catalog_files import NOTIFICATIONS_FILE, CatalogFiles, load_wording
-from clerk_console.central import auth, cases, handoffs, queue, trail
+from clerk_console.central import auth, cases, consoles, handoffs, queue, trail
 from clerk_console.central.backoffice_api import back_office_routes
 from clerk_console.central.case_body import CaseData
 from clerk_console.central.db import (
@@ -78,6 +78,8 @@ class LoginIn(_In):
     username: str = Field(min_length=1, max_length=64)
     pin: str = Field(pattern=r"^\d{6}$")
     counter: int | None = Field(default=None, ge=1, le=999)
+    # The console's store (its random id): its tag for case numbers comes with the answer.
+    console: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
 
 
 class TicketIn(_In):
@@ -218,6 +220,7 @@ class LoginOut(BaseModel):
     department: str | None
     counter: int | None
     expires_at: str
+    console_tag: int | None = None
 
 
 class ErrorOut(BaseModel):
@@ -550,9 +553,39 @@ def create_app(
             raise locked_until(locked)
         if not right:
             raise unauthorized("bad_credentials", "unknown user or wrong PIN")
-        with tx() as s:
-            token, who = auth.open_login(s, name, body.counter, clock(), lifetime)
-        return {"token": token, **who}
+        for attempt in range(3):
+            try:
+                with tx() as s:
+                    now = clock()
+                    token, who = auth.open_login(s, name, body.counter, now, lifetime)
+                    if body.console is not None:
+                        who["console_tag"] = consoles.console_tag(
+                            s, body.console, name, body.counter, now
+                        )
+                return {"token": token, **who}
+            except IntegrityError as exc:  # two stores given their first tag at once
+                if attempt == 2 or "unique" not in str(exc.orig).lower():
+                    raise
+        raise AssertionError("unreachable")
+
+    @app.post("/consoles/{console_id}/tag", responses=ERRORS)
+    def renew_console_tag(
+        console_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")],
+        who: Actor = Depends(actor),
+    ) -> dict[str, int]:
+        """A new tag for a console's store whose case numbers were found taken (a store
+        copied to a second console): its numbers from now on are its own again."""
+        for attempt in range(3):
+            try:
+                with tx() as s:
+                    tag = consoles.console_tag(
+                        s, console_id, who.username, who.counter, clock(), renew=True
+                    )
+                return {"tag": tag}
+            except IntegrityError as exc:
+                if attempt == 2 or "unique" not in str(exc.orig).lower():
+                    raise
+        raise AssertionError("unreachable")
 
     @app.post("/staff/{username}/unlock", responses=ERRORS)
     def unlock(

@@ -318,3 +318,16 @@ class TicketIssue(CentralModel, table=True):
     idempotency_key: str = Field(primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id")
     issued_at: datetime = Field(sa_column=_tz())
+
+
+class ConsoleTag(CentralModel, table=True):
+    """A console's store and the tag it puts in its case numbers (1 → mark A). Given at the
+    store's first login and never given to another store, so case numbers made without the
+    network cannot collide; a store found sharing numbers is given a new tag."""
+
+    __tablename__ = "console_tag"
+    tag: int = Field(primary_key=True)
+    console_id: str = Field(index=True)
+    username: str
+    counter: int | None = None
+    given_at: datetime = Field(sa_column=_tz())

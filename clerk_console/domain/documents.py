@@ -147,6 +147,20 @@ def reprint(document: Document, wording: Wording) -> Document:
     return Document(document.kind, (document.blocks[0], mark, *document.blocks[1:]), copy=True)
 
 
+def renumbered(document: Document, old: str, wording: Wording) -> Document:
+    """A document printed under case number `old`, which was found taken, again: its data
+    already says the new number; under the title it says the old one is void."""
+    # A hall's own documents file from before this line existed: the copy mark and the number.
+    said = (
+        wording.line("renumbered_mark", old=old)
+        if "renumbered_mark" in wording.lines
+        else f"{wording.line('copy_mark')} ≠ {old}"
+    )
+    mark = Text(said, Align.CENTER, bold=True)
+    blocks = document.blocks
+    return Document(document.kind, (blocks[0], mark, *blocks[1:]), copy=True)
+
+
 def char_width(char: str) -> int:
     """Columns one character takes: two for wide (Chinese) characters, else one."""
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

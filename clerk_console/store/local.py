@@ -5,9 +5,10 @@ IMMEDIATE`, taking the write lock up front instead of failing half-way."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -181,6 +182,19 @@ class LocalStore:
                 row = ConsoleMeta(key="console_id", value=uuid.uuid4().hex)
                 s.add(row)
             return row.value
+
+    def console_tag(self) -> int | None:
+        """This console's tag for case numbers, as the platform gave it (None: not yet)."""
+        with self.session() as s:
+            row = s.get(ConsoleMeta, "console_tag")
+            return int(row.value) if row is not None else None
+
+    def set_console_tag(self, tag: int) -> None:
+        """Keep the tag the platform gave this console's store."""
+        with self.session() as s, s.begin():
+            row = s.get(ConsoleMeta, "console_tag") or ConsoleMeta(key="console_tag", value="")
+            row.value = str(tag)
+            s.add(row)
 
     def audit_head(self) -> tuple[int, str] | None:
         """(seq, hash) of the newest audit entry; None for an empty log."""
@@ -419,6 +433,59 @@ class LocalStore:
                     )
                 )
 
+    def renumber_case(
+        self,
+        old: str,
+        new: str,
+        correct: Callable[[dict[str, Any]], dict[str, Any]],
+        actor: str,
+        counter: int | None,
+    ) -> int:
+        """The case `old` is now `new` (its number was found taken on the platform): its
+        record, its outbox rows and its waiting print jobs say `new`; each document already
+        printed is queued again as corrected by `correct` (it names both numbers). Audited,
+        in one transaction. How many corrected documents were queued."""
+
+        whole = re.compile(re.escape(old) + r"(?!\d)")  # not the start of a longer number
+
+        def swapped(text: str) -> str:
+            return whole.sub(new, text)
+
+        now = _utcnow()
+        with self.session() as s, s.begin():
+            case = s.exec(select(CaseRecord).where(CaseRecord.case_number == old)).one()
+            case.case_number, case.updated_at = new, now
+            case.decision_json = swapped(case.decision_json)
+            s.add(case)
+            for row in s.exec(select(OutboxRow).where(col(OutboxRow.sent_at).is_(None))):
+                if old in row.payload_json:
+                    row.payload_json = swapped(row.payload_json)
+                    s.add(row)
+            corrected = 0
+            for job in list(s.exec(select(PrintJob).where(PrintJob.subject == old))):
+                job.subject = new
+                if job.status in ("queued", "failed"):
+                    job.payload_json, job.updated_at = swapped(job.payload_json), now
+                elif not job.is_copy:  # printed (or printing): the paper says `old`
+                    document = correct(json.loads(swapped(job.payload_json)))
+                    s.add(
+                        PrintJob(
+                            document=job.document,
+                            printer=job.printer,
+                            payload_json=_dumps(document),
+                            subject=new,
+                            is_copy=True,
+                            copy_of=job.id,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                    corrected += 1
+                s.add(job)
+            detail = {"from": old, "to": new, "corrected_prints": corrected}
+            _append_audit(s, actor, "case.renumbered", case.draft_key, detail, counter, now)
+            return corrected
+
     def discard_draft(self, intake: Intake) -> None:
         """An intake given up before a decision: it no longer reopens."""
         with self.session() as s, s.begin():
@@ -434,6 +501,13 @@ class LocalStore:
         with self.session() as s:
             query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None))
             return list(s.exec(query.order_by(col(OutboxRow.id))))
+
+    def outbox_payload(self, row_id: int) -> str:
+        """An outbox row's payload as it now stands (JSON)."""
+        with self.session() as s:
+            row = s.get(OutboxRow, row_id)
+            assert row is not None
+            return row.payload_json
 
     def outbox_sent(self, row_id: int) -> None:
         """The platform acknowledged this row."""

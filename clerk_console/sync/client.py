@@ -103,6 +103,7 @@ class Login:
     department: str | None
     counter: int | None
     expires_at: datetime
+    console_tag: int | None = None  # this console's mark in its case numbers
 
 
 COUNTER_ACTIONS = (
@@ -205,11 +206,16 @@ class PlatformClient:
 
     # --- staff --------------------------------------------------------------------
 
-    async def login(self, username: str, pin: str, counter: int | None = None) -> Login:
-        """Log in; later requests carry the token."""
+    async def login(
+        self, username: str, pin: str, counter: int | None = None, console: str | None = None
+    ) -> Login:
+        """Log in; later requests carry the token. Naming the console's store (`console`,
+        its id) asks for its tag for case numbers too."""
         body: dict[str, Any] = {"username": username, "pin": pin}
         if counter is not None:
             body["counter"] = counter
+        if console is not None:
+            body["console"] = console
         data = await self._request("POST", "/auth/login", json=body)
         self.token = str(data["token"])
         self.login_info = Login(
@@ -219,6 +225,7 @@ class PlatformClient:
             department=data.get("department"),
             counter=data.get("counter"),
             expires_at=datetime.fromisoformat(data["expires_at"]),
+            console_tag=data.get("console_tag"),
         )
         return self.login_info
 
@@ -276,6 +283,11 @@ class PlatformClient:
     async def preapplication(self, code: str) -> dict[str, Any]:
         """An online pre-application (网上预审) by its code."""
         return dict(await self._request("GET", f"/preapplications/{quote(code.strip(), safe='')}"))
+
+    async def renew_console_tag(self, console: str) -> int:
+        """A new tag for this console's store, whose case numbers were found taken."""
+        data = await self._request("POST", f"/consoles/{quote(console, safe='')}/tag")
+        return int(data["tag"])
 
     async def anchor_audit(self, console: str, seq: int, digest: str) -> None:
         """Hand the platform the hash of entry `seq` of this console's audit log."""

@@ -172,7 +172,13 @@ class ClerkConsoleApp(App[None]):
             if await asyncio.to_thread(self.store.pending_outbox):
                 from clerk_console.sync.outbox import push_outbox  # not needed for a first frame
 
-                await push_outbox(self.store, self.client)
+                report = await push_outbox(self.store, self.client, self.wording)
+                for old, new in report.renumbered:  # never silently: the clerk hears of it
+                    self.notify(
+                        self.t("app.renumbered", old=old, new=new), severity="warning", timeout=60
+                    )
+                if report.renumbered:
+                    self.wake_spool()
 
     @work(thread=True, exclusive=True, group="platform", exit_on_error=False)
     def connect_platform(self) -> PlatformClient:

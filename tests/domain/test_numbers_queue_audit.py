@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from clerk_console.domain.audit import GENESIS, AuditFields, entry_hash, verify_chain
 from clerk_console.domain.case_number import (
+    MAX_CONSOLE_TAG,
+    console_mark,
     format_case_number,
     new_query_password,
     parse_case_number,
@@ -22,11 +24,26 @@ from clerk_console.domain.queue import (
 
 
 def test_case_number_form() -> None:
-    assert format_case_number("JY01", date(2026, 11, 22), 5, 3) == "JY01-20261122-05-0003"
+    assert format_case_number("JY01", date(2026, 11, 22), 5, 3, 1) == "JY01-20261122-05A-0003"
+    assert format_case_number("JY01", date(2026, 11, 22), 5, 3, 28) == "JY01-20261122-05AB-0003"
     with pytest.raises(ValueError):
-        format_case_number("jy01", date(2026, 11, 22), 5, 3)
-    assert parse_case_number("JY01-20261399-05-0003") is None
+        format_case_number("jy01", date(2026, 11, 22), 5, 3, 1)
+    with pytest.raises(ValueError):
+        format_case_number("JY01", date(2026, 11, 22), 5, 3, 0)
+    assert parse_case_number("JY01-20261399-05A-0003") is None
     assert parse_case_number("not a case") is None
+    # A number printed before consoles had marks still reads, as itself.
+    old = parse_case_number("jy01-20261122-05-0003")
+    assert old is not None and old.mark == "" and str(old) == "JY01-20261122-05-0003"
+
+
+def test_console_marks_are_distinct_letters() -> None:
+    marks = [console_mark(tag) for tag in range(1, MAX_CONSOLE_TAG + 1)]
+    assert marks[:3] == ["A", "B", "C"] and marks[25:28] == ["Z", "AA", "AB"]
+    assert marks[-1] == "ZZZ"
+    assert len(set(marks)) == len(marks)
+    with pytest.raises(ValueError):
+        console_mark(MAX_CONSOLE_TAG + 1)
 
 
 @given(
@@ -34,18 +51,35 @@ def test_case_number_form() -> None:
     st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
     st.integers(1, 999),
     st.integers(1, 99999),
+    st.integers(1, MAX_CONSOLE_TAG),
 )
-def test_case_numbers_round_trip(hall: str, day: date, counter: int, seq: int) -> None:
-    parsed = parse_case_number(format_case_number(hall, day, counter, seq))
+def test_case_numbers_round_trip(hall: str, day: date, counter: int, seq: int, tag: int) -> None:
+    parsed = parse_case_number(format_case_number(hall, day, counter, seq, tag))
     assert parsed is not None
-    assert (parsed.hall, parsed.day, parsed.counter, parsed.sequence) == (hall, day, counter, seq)
+    assert (parsed.hall, parsed.day, parsed.counter, parsed.sequence, parsed.mark) == (
+        hall,
+        day,
+        counter,
+        seq,
+        console_mark(tag),
+    )
 
 
-@given(st.sampled_from([(1, 1), (1, 2), (2, 1)]), st.dates(), st.dates())
-def test_two_counters_never_share_a_case_number(pair: tuple[int, int], d1: date, d2: date) -> None:
-    a = format_case_number("JY01", d1, 5, pair[0])
-    b = format_case_number("JY01", d2, 6, pair[1])
-    assert a != b
+@given(
+    st.sampled_from([(5, 1, 1), (5, 2, 1), (6, 1, 1), (5, 1, 2)]),
+    st.sampled_from([(5, 1, 1), (5, 2, 1), (6, 1, 1), (5, 1, 2)]),
+    st.integers(1, 9999),
+)
+def test_two_consoles_never_share_a_case_number(
+    a: tuple[int, int, int], b: tuple[int, int, int], seq: int
+) -> None:
+    """Counter, console tag, sequence: numbers differ whenever any of them differs, also
+    for two consoles at one counter number on one day with the same sequence."""
+    day = date(2026, 11, 28)
+    same = a == b
+    number_a = format_case_number("JY01", day, a[0], seq * a[2], a[1])
+    number_b = format_case_number("JY01", day, b[0], seq * b[2], b[1])
+    assert (number_a == number_b) == same
 
 
 def test_query_password_is_six_digits() -> None:

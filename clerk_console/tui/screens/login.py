@@ -116,9 +116,22 @@ class LoginScreen(ConsoleScreen):
             self._say(self.t("error.not_connected", detail=self.console.platform_error or "…"))
             return
         self._say(self.t("login.checking"))
+        store = self.console.store
+        if store is None and counter is not None:
+            for _ in range(CONNECT_WAIT_STEPS):  # the store opens alongside the platform
+                await asyncio.sleep(0.1)
+                store = self.console.store
+                if store is not None:
+                    break
+        # The store's id asks for its tag (the mark in its case numbers) with the login.
+        console_id = (
+            await asyncio.to_thread(store.console_id)
+            if store is not None and counter is not None
+            else None
+        )
         try:
             try:
-                login = await client.login(username, pin, counter)
+                login = await client.login(username, pin, counter, console_id)
             except PlatformRefused as exc:
                 if exc.code != "no_counter_for_role" or counter is None:
                     raise
@@ -130,6 +143,8 @@ class LoginScreen(ConsoleScreen):
             self.set_focus(self.query_one("#pin", Input))
             self._say(explain(self.t, exc))
             return
+        if store is not None and login.console_tag is not None:
+            await asyncio.to_thread(store.set_console_tag, login.console_tag)
         # Each role to its screen: a counter for whoever logged in at one; the kiosk for a
         # guide; the hall view for a supervisor (or admin) away from a counter; the inbox
         # for a department's approver.

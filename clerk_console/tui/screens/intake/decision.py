@@ -40,6 +40,7 @@ class DecisionStep(IntakeStep):
 
     STEP = Step.DECISION
     _shown: tuple[list[Document], list[str]] = ([], [])
+    _at: datetime  # when the decision was made (its documents say so)
     BINDINGS = [
         *(
             Binding(str(n), f"decide('{kind.value}')", f"key.decide_{kind.value}")
@@ -174,10 +175,14 @@ class DecisionStep(IntakeStep):
         if intake.continues:
             number = intake.continues  # the same case, taken up again: its number stays
         else:
+            tag = await asyncio.to_thread(host.store.console_tag)
+            if tag is None:  # a store that never logged in online: no mark of its own yet
+                self.say(self.t("intake.no_console_tag"), error=True)
+                return
             sequence = await asyncio.to_thread(
                 host.store.next_case_sequence, now.date(), host.counter
             )
-            number = format_case_number(settings.hall.code, now.date(), host.counter, sequence)
+            number = format_case_number(settings.hall.code, now.date(), host.counter, sequence, tag)
         result = attempt(number, new_query_password())
         assert isinstance(result, Decision)
         documents = self._documents(result, now)
@@ -196,6 +201,7 @@ class DecisionStep(IntakeStep):
         )
         host.console.wake_spool()
         host.decided(result)
+        self._at = now
         self._shown = (documents, unrouted)
         self._show_decision(result, documents, unrouted)
         self.refresh_from_draft()
@@ -274,7 +280,18 @@ class DecisionStep(IntakeStep):
         if client is None:
             self.say(self.t("intake.queued", error=self.host.console.platform_error), error=True)
             return
-        report = await push_outbox(self.host.store, client)
+        report = await push_outbox(self.host.store, client, self.host.console.wording)
+        decision = self.host.decision
+        for old, new in report.renumbered:
+            if decision is not None and decision.case_number == old:
+                # Found taken on the platform: the case is this number now, and says so.
+                decision = replace(decision, case_number=new)
+                self.host.decision = decision
+                self._shown = (self._documents(decision, self._at), self._shown[1])
+                self._show_decision(decision, *self._shown)
+                self.host.console.wake_spool()
+                self.say(self.t("intake.renumbered", old=old, new=new), error=True)
+                return
         if report.waiting:
             self.say(self.t("intake.queued", error=report.error), error=True)
         else:
