@@ -436,8 +436,11 @@ def sync_status(ctx: click.Context) -> None:
         try:
             pending = store.pending_outbox()
             prints = sum(store.waiting_prints().values())
+            down = store.platform_down_since()
         finally:
             store.close()
+        if down is not None and not online:  # as the running console saw it
+            click.echo(f"  not reached from this console since {down.astimezone():%Y-%m-%d %H:%M}")
         if not pending:
             click.echo("outbox: empty: everything has reached the platform")
         else:

@@ -57,7 +57,7 @@ class FaultProxy:
             with socket.create_connection(self.upstream, timeout=30) as up:
                 while True:
                     request = _one_message(client)
-                    if not request:
+                    if not request or self.refuse:  # the cable pulled mid-connection too
                         return
                     up.sendall(request)
                     answer = _one_message(up)

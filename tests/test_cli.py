@@ -188,10 +188,14 @@ def test_sync_status_says_the_platform_and_what_waits_for_it(tmp_path: Path) -> 
                 last_error="invalid_request: body.data.applicant: Field required",
             )
         )
+    # The console running at this counter found the platform gone at 09:40 (local time).
+    went = datetime(2026, 11, 28, 9, 40).astimezone()
+    store.set_platform_down_since(went)
     store.close()
     away = run("sync", "status", env={**env, "CLERK_PLATFORM__URL": "http://127.0.0.1:9"})
     assert away.returncode == 3
     assert "platform: OFFLINE (http://127.0.0.1:9)" in away.stdout
+    assert "not reached from this console since 2026-11-28 09:40" in away.stdout
     assert "outbox: 1 waiting (1 case), the oldest since 2026-11-28" in away.stdout
     assert "last refusal: invalid_request: body.data.applicant: Field required" in away.stdout
     assert "print queue: 0 waiting" in away.stdout

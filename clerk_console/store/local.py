@@ -502,6 +502,30 @@ class LocalStore:
             query = select(OutboxRow).where(col(OutboxRow.sent_at).is_(None))
             return list(s.exec(query.order_by(col(OutboxRow.id))))
 
+    def outbox_depth(self) -> int:
+        """How many rows are still to send."""
+        with self.session() as s:
+            query = select(func.count()).select_from(OutboxRow)
+            return int(s.exec(query.where(col(OutboxRow.sent_at).is_(None))).one())
+
+    def platform_down_since(self) -> datetime | None:
+        """Since when this console has not reached the platform (None: it has)."""
+        with self.session() as s:
+            row = s.get(ConsoleMeta, "platform_down_since")
+            return datetime.fromisoformat(row.value) if row is not None else None
+
+    def set_platform_down_since(self, moment: datetime | None) -> None:
+        """Keep (or, with None, clear) the time the platform stopped answering."""
+        with self.session() as s, s.begin():
+            row = s.get(ConsoleMeta, "platform_down_since")
+            if moment is None:
+                if row is not None:
+                    s.delete(row)
+                return
+            row = row or ConsoleMeta(key="platform_down_since", value="")
+            row.value = moment.isoformat()
+            s.add(row)
+
     def outbox_payload(self, row_id: int) -> str:
         """An outbox row's payload as it now stands (JSON)."""
         with self.session() as s:

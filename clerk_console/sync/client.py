@@ -12,9 +12,10 @@ Two kinds of failure, which screens show differently:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
@@ -133,6 +134,10 @@ class PlatformClient:
         self._http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
         self.token: str | None = None
         self.login_info: Login | None = None
+        # Since when no request has had an answer (None: the last one had). Any answer,
+        # a refusal too, means the platform is there.
+        self.down_since: datetime | None = None
+        self.answered_at = 0.0  # time.monotonic() of the last answer
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -161,7 +166,10 @@ class PlatformClient:
                 if attempt < retries:
                     await asyncio.sleep(RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)])
                     continue
+                if self.down_since is None:
+                    self.down_since = datetime.now(UTC)
                 raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+            self.down_since, self.answered_at = None, time.monotonic()
             return self._answer(response)
         raise AssertionError("unreachable")
 

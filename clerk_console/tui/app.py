@@ -8,6 +8,7 @@ after the first frame, and arrives through the `catalog` reactive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 from collections.abc import Callable
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from clerk_console.store.local import LocalStore
     from clerk_console.sync.catalog import LoadedCatalog
     from clerk_console.sync.client import PlatformClient
+    from clerk_console.sync.status import SyncState
 
 
 class ConsoleFault(Exception):
@@ -58,6 +60,8 @@ class ClerkConsoleApp(App[None]):
     printer_states: var[tuple[PrinterState, ...]] = var(())
     """How each printer is, as the spool last found it."""
     store_notice: var[str] = var("")
+    sync_state: var[SyncState | None] = var(None)
+    """Online, or offline since when, and what the outbox holds: every staff screen says it."""
     """What happened to the local store at start that the clerk must know (kept aside)."""
 
     def __init__(
@@ -83,6 +87,7 @@ class ClerkConsoleApp(App[None]):
         self.crash_words = ""  # what the terminal shows when the console stops on a crash
         self._asking_quit = False
         self.collector = IdleCollector()
+        self._sync_wake = asyncio.Event()
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
@@ -160,6 +165,41 @@ class ClerkConsoleApp(App[None]):
         if self.platform_factory is not None:
             self.connect_platform()
             self.resend_outbox()
+            self.follow_sync()
+
+    @work(exclusive=True, group="sync")
+    async def follow_sync(self) -> None:
+        """Check the sync state now and then (and when told, `check_sync`); say a change
+        of the platform's presence in words as well as in each screen's header."""
+        from clerk_console.sync.status import sync_state
+
+        while True:
+            if self.store is not None and self.client is not None and self.client.token:
+                state = await sync_state(self.store, self.client)
+                before = self.sync_state
+                if before is not None and before.online != state.online:
+                    if state.online:
+                        self.notify(self.t("sync.back_online", n=state.waiting), timeout=10)
+                    else:
+                        self.notify(self.t("sync.went_offline"), severity="warning", timeout=30)
+                if state != before:
+                    self.sync_state = state
+            self._sync_wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._sync_wake.wait(), self.settings.platform.sync_check_seconds
+                )
+
+    async def sync_now(self) -> None:
+        """The sync state, checked and shown at once (a login: its first screen says it)."""
+        from clerk_console.sync.status import sync_state
+
+        if self.store is not None:
+            self.sync_state = await sync_state(self.store, self.client)
+
+    def check_sync(self) -> None:
+        """Something changed the outbox or met the platform: check the sync state now."""
+        self._sync_wake.set()
 
     @work(exclusive=True, group="outbox")
     async def resend_outbox(self) -> None:
@@ -179,6 +219,7 @@ class ClerkConsoleApp(App[None]):
                     )
                 if report.renumbered:
                     self.wake_spool()
+                self.check_sync()
 
     @work(thread=True, exclusive=True, group="platform", exit_on_error=False)
     def connect_platform(self) -> PlatformClient:

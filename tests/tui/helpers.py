@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed
 
-LIFELONG = {"feed", "intake-save", "hot-folder", "outbox", "spool"}
+LIFELONG = {"feed", "intake-save", "hot-folder", "outbox", "spool", "sync"}
 """Worker groups that follow something for as long as their screen lives."""
 
 

@@ -275,8 +275,8 @@ async def test_each_screen_says_where_it_works_in_its_header(
     settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     """Only a counter's screens name a counter; the kiosk, the supervisor and an approver
-    say what they are."""
-    hall = "江阳区政务服务中心"
+    say what they are; each says first whether the platform is there."""
+    hall = "在线 · 江阳区政务服务中心"
     expected = {
         ("clerk01", "111111"): ("综合受理窗口", f"{hall} · 5号窗口"),
         ("super01", "222222"): ("大厅管理", f"{hall} · 值班长"),

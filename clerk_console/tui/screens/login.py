@@ -145,6 +145,7 @@ class LoginScreen(ConsoleScreen):
             return
         if store is not None and login.console_tag is not None:
             await asyncio.to_thread(store.set_console_tag, login.console_tag)
+        await self.console.sync_now()
         # Each role to its screen: a counter for whoever logged in at one; the kiosk for a
         # guide; the hall view for a supervisor (or admin) away from a counter; the inbox
         # for a department's approver.

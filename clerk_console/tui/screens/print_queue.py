@@ -31,6 +31,8 @@ STATE_STYLE = {"queued": "yellow", "printing": "cyan", "done": "green", "failed"
 class PrintQueueScreen(ConsoleScreen):
     """The jobs of this console, newest first."""
 
+    SHOWS_SYNC = True
+
     BINDINGS = [
         Binding("r", "retry", "key.retry_prints"),
         Binding("p", "reprint", "key.reprint"),

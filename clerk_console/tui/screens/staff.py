@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class StaffScreen(ConsoleScreen):
     """Base of the counter, kiosk and supervisor screens."""
 
+    SHOWS_SYNC = True
+
     # The service guide is one key away on every screen (F1 again closes it).
     # The print queue too: a printer's fault shows on every staff screen, and is fixed there.
     # Both are listed by F9 and named where they matter (the printer's warning says F6), so

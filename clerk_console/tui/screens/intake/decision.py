@@ -281,6 +281,7 @@ class DecisionStep(IntakeStep):
             self.say(self.t("intake.queued", error=self.host.console.platform_error), error=True)
             return
         report = await push_outbox(self.host.store, client, self.host.console.wording)
+        self.host.console.check_sync()
         decision = self.host.decision
         for old, new in report.renumbered:
             if decision is not None and decision.case_number == old:

@@ -59,6 +59,8 @@ STEPS = list(Step)
 class IntakeScreen(ConsoleScreen):
     """One intake at this counter; Esc goes back to the counter and keeps the draft."""
 
+    SHOWS_SYNC = True
+
     BINDINGS = [
         Binding("f4", "next_step", "key.next_step"),
         Binding("f3", "previous_step", "key.previous_step"),
