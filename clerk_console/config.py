@@ -93,6 +93,9 @@ class PlatformSettings:
     """How long one request to the platform may take before the console says it is offline."""
     resend_seconds: float = field(default=30.0, metadata=_checked(_between(0.1, 3600)))
     """How often cases still queued in the outbox (the platform was away) are sent again."""
+    offline_login_days: int = field(default=7, metadata=_checked(_between(0, 90)))
+    """Who logged in at this console within this many days may log in here while the
+    platform is away (0: nobody)."""
     sync_check_seconds: float = field(default=5.0, metadata=_checked(_between(0.1, 600)))
     """How often the screens' sync state (online, or offline since when, and the outbox) is
     checked; the platform is asked only when no answer came in the last 10 seconds."""

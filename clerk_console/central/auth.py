@@ -168,11 +168,20 @@ def actor_for(s: Session, token: str, now: datetime) -> Actor:
 
 
 def logout(s: Session, token: str, actor: Actor, now: datetime) -> None:
-    """End a login and free its counter."""
+    """End a login and free its counter, unless the same person holds it under a newer
+    login (a logout made at a console while the platform was away, told to it after they
+    logged in there again)."""
     s.exec(delete(TokenRow).where(col(TokenRow.token_hash) == token_digest(token)))
     if actor.counter is not None:
         counter = get_counter(s, actor.counter, lock=True)
-        if counter.clerk == actor.username:
+        still = s.exec(
+            select(TokenRow.token_hash).where(
+                TokenRow.username == actor.username,
+                TokenRow.counter == actor.counter,
+                col(TokenRow.expires_at) > now,
+            )
+        ).first()
+        if counter.clerk == actor.username and still is None:
             counter.clerk = None
             if counter.current_ticket is None:
                 counter.status = "closed"

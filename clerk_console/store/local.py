@@ -10,10 +10,12 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, create_engine, event, func
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, col, select
@@ -38,6 +40,7 @@ from clerk_console.store.models import (
     CaseSequence,
     CatalogCache,
     ConsoleMeta,
+    OfflineLogin,
     OutboxRow,
     PrintJob,
 )
@@ -195,6 +198,80 @@ class LocalStore:
             row = s.get(ConsoleMeta, "console_tag") or ConsoleMeta(key="console_tag", value="")
             row.value = str(tag)
             s.add(row)
+
+    # --- logins while the platform is away ------------------------------------------------
+
+    def remember_login(
+        self, username: str, name: str, role: str, department: str | None, pin: str
+    ) -> None:
+        """The platform checked this PIN: keep a verifier of it (slow on purpose: thread)."""
+        verifier = _PIN_VERIFIER.hash(pin)
+        now = _utcnow()
+        with self.session() as s, s.begin():
+            row = s.get(OfflineLogin, username) or OfflineLogin(
+                username=username, name=name, role=role, pin_hash="", verified_at=now
+            )
+            row.name, row.role, row.department = name, role, department
+            row.pin_hash, row.verified_at = verifier, now
+            row.failures, row.locked_until = 0, None
+            s.add(row)
+
+    def check_offline_login(
+        self, username: str, pin: str, counter: int, now: datetime, max_age: timedelta
+    ) -> OfflineCheck:
+        """A login while the platform is away: only for who logged in here with the platform
+        within `max_age`; five wrong PINs lock the name here for 15 minutes, as on the
+        platform. Recorded in the audit log either way."""
+        with self.session() as s:
+            row = s.get(OfflineLogin, username)
+        if row is None or now - _aware(row.verified_at) > max_age:
+            return OfflineCheck("unknown")
+        if row.locked_until is not None and _aware(row.locked_until) > now:
+            return OfflineCheck("locked", until=_aware(row.locked_until))
+        right: bool
+        try:
+            right = _PIN_VERIFIER.verify(row.pin_hash, pin)
+        except (VerificationError, InvalidHashError):
+            right = False
+        with self.session() as s, s.begin():
+            row = s.get(OfflineLogin, username)
+            assert row is not None
+            if right:
+                row.failures, row.locked_until = 0, None
+                detail: dict[str, Any] = {"role": row.role}
+                _append_audit(s, username, "login.offline", username, detail, counter, now)
+            else:
+                row.failures += 1
+                if row.failures >= OFFLINE_MAX_FAILED:
+                    row.failures, row.locked_until = 0, now + OFFLINE_LOCK
+                detail = {"locked": row.locked_until is not None}
+                _append_audit(s, username, "login.offline_refused", username, detail, counter, now)
+            s.add(row)
+            if right:
+                return OfflineCheck("ok", name=row.name, role=row.role, department=row.department)
+            if row.locked_until is not None:
+                return OfflineCheck("locked", until=_aware(row.locked_until))
+            return OfflineCheck("wrong", left=OFFLINE_MAX_FAILED - row.failures)
+
+    def record_login_confirmed(self, username: str, counter: int | None) -> None:
+        """The platform has checked a login made here while it was away."""
+        with self.session() as s, s.begin():
+            _append_audit(s, username, "login.confirmed", username, {}, counter)
+
+    def queue_logout(self, token: str, username: str, counter: int | None) -> None:
+        """A logout while the platform is away (or the login expired): done here at once;
+        the platform is told when it answers again (the outbox), so it frees the counter."""
+        now = _utcnow()
+        with self.session() as s, s.begin():
+            s.add(
+                OutboxRow(
+                    kind="logout",
+                    idempotency_key=f"logout-{uuid.uuid4().hex}",
+                    payload_json=_dumps({"token": token, "username": username}),
+                    created_at=now,
+                )
+            )
+            _append_audit(s, username, "logout.local", username, {}, counter, now)
 
     def audit_head(self) -> tuple[int, str] | None:
         """(seq, hash) of the newest audit entry; None for an empty log."""
@@ -880,6 +957,25 @@ class NewPrint:
             created_at=now,
             updated_at=now,
         )
+
+
+OFFLINE_MAX_FAILED = 5  # the platform's numbers (central.security), kept here too
+OFFLINE_LOCK = timedelta(minutes=15)
+# Costlier than the platform's (which also has a server secret): a copy of this file is
+# all a guesser would need. About 50 ms a check here.
+_PIN_VERIFIER = PasswordHasher(time_cost=2, memory_cost=32_768, parallelism=1)
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineCheck:
+    """What an offline login came to: ok (with who), unknown here, wrong, or locked."""
+
+    outcome: str
+    name: str = ""
+    role: str = ""
+    department: str | None = None
+    left: int = 0
+    until: datetime | None = None
 
 
 def _aware(moment: datetime) -> datetime:

@@ -162,6 +162,22 @@ CREATE TABLE console_meta (
 );
 """,
     ),
+    Migration(
+        6,
+        "offline logins: staff who logged in here, with a verifier of their PIN",
+        """
+CREATE TABLE offline_login (
+    username VARCHAR NOT NULL PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    department VARCHAR,
+    pin_hash VARCHAR NOT NULL,
+    verified_at DATETIME NOT NULL,
+    failures INTEGER NOT NULL,
+    locked_until DATETIME
+);
+""",
+    ),
 )
 
 

@@ -150,3 +150,19 @@ class CaseSequence(StoreModel, table=True):
     day: date = Field(primary_key=True)
     counter: int = Field(primary_key=True)
     last: int = 0
+
+
+class OfflineLogin(StoreModel, table=True):
+    """A member of staff who logged in at this console while the platform answered: who
+    they are, and a verifier of their PIN (argon2id, never the PIN), so they can log in here
+    while the platform is away; with the same lockout as the platform's."""
+
+    __tablename__ = "offline_login"
+    username: str = Field(primary_key=True)
+    name: str
+    role: str
+    department: str | None = None
+    pin_hash: str
+    verified_at: datetime  # the last login here that the platform checked
+    failures: int = 0
+    locked_until: datetime | None = None

@@ -156,7 +156,7 @@ class PlatformClient:
         """Send a request; the answer's JSON. `retries`: how often to send it again when
         no answer came (the outcome unknown: it may have been done). Only for a request
         that is safe to repeat, because it names what it acts on or carries a key."""
-        headers = {**(headers or {}), **self._auth()}
+        headers = {**self._auth(), **(headers or {})}  # a caller's own token wins
         for attempt in range(retries + 1):
             try:
                 response = await self._http.request(
@@ -242,6 +242,16 @@ class PlatformClient:
         if self.token is not None:
             await self._request("POST", "/auth/logout")
         self.token, self.login_info = None, None
+
+    async def end_login(self, token: str) -> None:
+        """End a login made earlier, by its token (one logged out here while the platform
+        was away); one that has already expired or ended is as good as ended."""
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            await self._request("POST", "/auth/logout", headers=headers)
+        except PlatformRefused as exc:
+            if exc.status != 401:
+                raise
 
     async def hall(self) -> dict[str, Any]:
         """The supervisor's view of the hall."""

@@ -55,6 +55,8 @@ async def push_outbox(
                     changed.append((str(payload["number"]), new))
                     payload = json.loads(store.outbox_payload(row.id))
                     await client.send_case(payload, row.idempotency_key)
+            elif row.kind == "logout":  # a logout made here while the platform was away
+                await client.end_login(payload["token"])
             elif row.kind == "file":
                 blob = store.blob(payload["sha256"])
                 if blob is None:  # the scan's file is gone from this console: say so
@@ -80,6 +82,22 @@ async def push_outbox(
         if problem:
             refused, error = refused + 1, problem
     return PushReport(sent, refused, len(store.pending_outbox()), error, tuple(changed))
+
+
+async def send_logouts(store: LocalStore, client: PlatformClient) -> None:
+    """Tell the platform of logouts made here while it was away, so it frees their
+    counters before the next login here asks for one. Quietly leaves them for later when
+    it does not answer."""
+    for row in await asyncio.to_thread(store.pending_outbox):
+        if row.kind != "logout":
+            continue
+        assert row.id is not None
+        try:
+            await client.end_login(json.loads(row.payload_json)["token"])
+        except (PlatformUnreachable, PlatformRefused) as exc:
+            await asyncio.to_thread(store.outbox_failed, row.id, str(exc))
+            return
+        await asyncio.to_thread(store.outbox_sent, row.id)
 
 
 async def renumber(

@@ -88,6 +88,9 @@ class ClerkConsoleApp(App[None]):
         self._asking_quit = False
         self.collector = IdleCollector()
         self._sync_wake = asyncio.Event()
+        # A login checked here while the platform was away: (user, PIN, counter), in memory
+        # only, until the platform checks it too.
+        self.unconfirmed_login: tuple[str, str, int] | None = None
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
@@ -174,7 +177,9 @@ class ClerkConsoleApp(App[None]):
         from clerk_console.sync.status import sync_state
 
         while True:
-            if self.store is not None and self.client is not None and self.client.token:
+            if self.store is not None and self.client is not None and self.unconfirmed_login:
+                await self._confirm_login(self.store, self.client)
+            if self.store is not None and self.client is not None and self.client.login_info:
                 state = await sync_state(self.store, self.client)
                 before = self.sync_state
                 if before is not None and before.online != state.online:
@@ -189,6 +194,42 @@ class ClerkConsoleApp(App[None]):
                 await asyncio.wait_for(
                     self._sync_wake.wait(), self.settings.platform.sync_check_seconds
                 )
+
+    async def _confirm_login(self, store: LocalStore, client: PlatformClient) -> None:
+        """The platform is asked to check a login made here while it was away: confirmed,
+        the console carries on with a real login; refused, it is logged out here, in words."""
+        from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+        from clerk_console.sync.outbox import push_outbox
+
+        assert self.unconfirmed_login is not None
+        username, pin, counter = self.unconfirmed_login
+        console_id = await asyncio.to_thread(store.console_id)
+        try:
+            login = await client.login(username, pin, counter, console_id)
+        except PlatformUnreachable:
+            return  # still away
+        except PlatformRefused as exc:
+            self.unconfirmed_login = None
+            client.token, client.login_info = None, None
+            from clerk_console.tui.errors import explain
+
+            self.notify(
+                self.t("login.offline_refused", reason=explain(self.t, exc)),
+                severity="error",
+                timeout=60,
+            )
+            while len(self.screen_stack) > 1:  # back to the login, as a logout does
+                self.pop_screen()
+            reset = getattr(self.screen, "reset", None)
+            if callable(reset):
+                reset()
+            return
+        self.unconfirmed_login = None
+        if login.console_tag is not None:
+            await asyncio.to_thread(store.set_console_tag, login.console_tag)
+        await asyncio.to_thread(store.record_login_confirmed, username, counter)
+        self.notify(self.t("login.offline_confirmed"), timeout=10)
+        await push_outbox(store, client, self.wording)  # what waited for a login goes now
 
     async def sync_now(self) -> None:
         """The sync state, checked and shown at once (a login: its first screen says it)."""

@@ -56,3 +56,22 @@ def test_stores_logging_in_at_once_get_distinct_tags(platform: Platform) -> None
     with ThreadPoolExecutor(max_workers=8) as pool:
         tags = list(pool.map(lambda store: login(p, store)["console_tag"], stores))
     assert len(set(tags)) == len(stores)
+
+
+def test_a_late_logout_leaves_the_counter_with_its_newer_login(platform: Platform) -> None:
+    """A logout made at a console while the platform was away reaches it after the clerk
+    logged in there again: the old login ends, the counter stays with the new one."""
+    p = platform
+    old = login(p, None)["token"]
+    new = login(p, None)["token"]
+    ended = p.client.post("/auth/logout", headers={"Authorization": f"Bearer {old}"})
+    assert ended.status_code in (200, 204), ended.text
+    boss = p.login("super01", "222222")
+
+    def holder() -> list[str | None]:
+        hall = p.client.get("/hall", headers=boss).json()
+        return [c["clerk"] for c in hall["counters"] if c["number"] == 5]
+
+    assert holder() == ["clerk01"]
+    p.client.post("/auth/logout", headers={"Authorization": f"Bearer {new}"})
+    assert holder() == [None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import UTC, datetime, timedelta
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,7 +13,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+from clerk_console.sync.client import Login, PlatformRefused, PlatformUnreachable
+from clerk_console.sync.outbox import send_logouts
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.base import ConsoleScreen
@@ -129,6 +131,8 @@ class LoginScreen(ConsoleScreen):
             if store is not None and counter is not None
             else None
         )
+        if store is not None:  # logouts made here while the platform was away: first
+            await send_logouts(store, client)
         try:
             try:
                 login = await client.login(username, pin, counter, console_id)
@@ -138,11 +142,26 @@ class LoginScreen(ConsoleScreen):
                 # An approver (or guide) at a console that sits at a counter: their work is
                 # not at one, so they log in without it.
                 login = await client.login(username, pin, None)
-        except (PlatformRefused, PlatformUnreachable) as exc:
-            self.query_one("#pin", Input).value = ""  # a PIN is never kept after a failure
-            self.set_focus(self.query_one("#pin", Input))
-            self._say(explain(self.t, exc))
+        except PlatformUnreachable as exc:
+            # The platform away: who logged in at this counter's console lately still can.
+            offline = await self._offline(username, pin, counter) if counter else None
+            if offline is None:
+                self._refused(explain(self.t, exc) if counter is None else "")
+                return
+            login = offline
+        except PlatformRefused as exc:
+            self._refused(explain(self.t, exc))
             return
+        else:
+            if store is not None and counter is not None:  # for a login while it is away
+                await asyncio.to_thread(
+                    store.remember_login,
+                    login.username,
+                    login.name,
+                    login.role,
+                    login.department,
+                    pin,
+                )
         if store is not None and login.console_tag is not None:
             await asyncio.to_thread(store.set_console_tag, login.console_tag)
         await self.console.sync_now()
@@ -174,6 +193,49 @@ class LoginScreen(ConsoleScreen):
             self._say(self.t("login.clerk_needs_counter"))
         else:
             self._say(self.t("login.no_screen_yet", role=self.t(f"role.{login.role}")))
+
+    def _refused(self, words: str) -> None:
+        self.query_one("#pin", Input).value = ""  # a PIN is never kept after a failure
+        self.set_focus(self.query_one("#pin", Input))
+        if words:
+            self._say(words)
+
+    async def _offline(self, username: str, pin: str, counter: int) -> Login | None:
+        """A login checked here while the platform is away; None (and said why) when it
+        cannot be. The platform checks it again as soon as it answers (the app keeps the
+        PIN in memory until then, never on disk)."""
+        store = self.console.store
+        days = self.console.settings.platform.offline_login_days
+        client = self.console.client
+        if store is None or client is None or days == 0:
+            self._say(self.t("login.offline_none"))
+            return None
+        now = datetime.now(UTC)
+        check = await asyncio.to_thread(
+            store.check_offline_login, username, pin, counter, now, timedelta(days=days)
+        )
+        if check.outcome == "unknown":
+            self._say(self.t("login.offline_unknown", user=username, days=days))
+            return None
+        if check.outcome == "wrong":
+            self._say(self.t("login.offline_wrong", left=check.left))
+            return None
+        if check.outcome == "locked":
+            until = check.until.astimezone() if check.until else now
+            self._say(self.t("login.offline_locked", until=f"{until:%H:%M}"))
+            return None
+        login = Login(
+            username=username,
+            name=check.name,
+            role=check.role,
+            department=check.department,
+            counter=counter,
+            expires_at=now + timedelta(hours=12),
+        )
+        client.token, client.login_info = None, login
+        self.console.unconfirmed_login = (username, pin, counter)
+        self.console.notify(self.t("login.offline_ok"), severity="warning", timeout=20)
+        return login
 
     def _go(self, screen: Screen[None]) -> None:
         # The first screen of a kiosk is this login: replace it rather than stack on nothing.

@@ -3,6 +3,7 @@ key and logging out."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -67,11 +68,23 @@ class StaffScreen(ConsoleScreen):
 
     @work(group="action")
     async def action_logout(self) -> None:
+        """Ctrl+O. With the platform away, or the login expired, the logout is done here
+        all the same; the platform is told when it answers (it then frees the counter)."""
+        client = self.client
+        login, token = client.login_info, client.token
         try:
-            await self.client.logout()
-        except (PlatformRefused, PlatformUnreachable) as exc:
-            self._failed(exc)
-            return
+            await client.logout()
+        except PlatformRefused as exc:
+            if exc.status != 401:  # not an expired or ended login: something to read
+                self._failed(exc)
+                return
+        except PlatformUnreachable:
+            store = self.console.store
+            if token is not None and store is not None and login is not None:
+                await asyncio.to_thread(store.queue_logout, token, login.username, login.counter)
+            self.console.notify(self.t("login.logged_out_offline"), timeout=15)
+        client.token, client.login_info = None, None
+        self.console.unconfirmed_login = None
         self.after_logout()
 
     def after_logout(self) -> None:
