@@ -222,14 +222,15 @@ def raw_claims(
 
         dsn = url.replace("postgresql+psycopg", "postgresql")
         with psycopg.connect(dsn, autocommit=True) as conn:
-            finish = None
+            finish: str | None = None
+            expect: str | None = None
             while True:
                 started = time.perf_counter()
                 try:
                     row = conn.execute(
-                        "SELECT id FROM clerk_counter_step(%s, 'bench', now(),"
-                        " now() + interval '15 minutes', %s, true)",
-                        (n, finish),
+                        "SELECT id, number FROM clerk_counter_step(%s, 'bench', now(),"
+                        " now() + interval '15 minutes', %s, true, %s)",
+                        (n, finish, expect),  # names the ticket it finishes, as consoles do
                     ).fetchone()
                 except psycopg.Error as exc:
                     if exc.sqlstate == "CC409":
@@ -237,6 +238,7 @@ def raw_claims(
                     raise
                 finish = "other"
                 assert row is not None
+                expect = str(row[1])
                 with lock:
                     claimed.append(int(row[0]))
                     latencies.append(time.perf_counter() - started)

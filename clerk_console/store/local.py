@@ -580,10 +580,11 @@ class LocalStore:
             return list(s.exec(query.order_by(col(OutboxRow.id))))
 
     def outbox_depth(self) -> int:
-        """How many rows are still to send."""
+        """How many cases and scans are still to send (a logout told late is not work)."""
         with self.session() as s:
             query = select(func.count()).select_from(OutboxRow)
-            return int(s.exec(query.where(col(OutboxRow.sent_at).is_(None))).one())
+            query = query.where(col(OutboxRow.sent_at).is_(None), OutboxRow.kind != "logout")
+            return int(s.exec(query).one())
 
     def platform_down_since(self) -> datetime | None:
         """Since when this console has not reached the platform (None: it has)."""

@@ -132,6 +132,7 @@ class PlatformClient:
         timeout: float = 5.0,
     ) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, transport=transport, timeout=timeout)
+        self._timeout = timeout
         self.token: str | None = None
         self.login_info: Login | None = None
         # Since when no request has had an answer (None: the last one had). Any answer,
@@ -152,15 +153,23 @@ class PlatformClient:
         headers: Mapping[str, str] | None = None,
         *,
         retries: int = 0,
+        longer: float = 0,
     ) -> Any:
         """Send a request; the answer's JSON. `retries`: how often to send it again when
         no answer came (the outcome unknown: it may have been done). Only for a request
-        that is safe to repeat, because it names what it acts on or carries a key."""
+        that is safe to repeat, because it names what it acts on or carries a key.
+        `longer`: seconds the platform may hold the answer back on purpose (a long-poll),
+        added to the timeout."""
         headers = {**self._auth(), **(headers or {})}  # a caller's own token wins
         for attempt in range(retries + 1):
             try:
                 response = await self._http.request(
-                    method, path, json=json, params=params, headers=headers
+                    method,
+                    path,
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=self._timeout + longer if longer else httpx.USE_CLIENT_DEFAULT,
                 )
             except (httpx.TransportError, OSError) as exc:
                 if attempt < retries:
@@ -209,7 +218,8 @@ class PlatformClient:
 
     async def changes(self, after: int, wait: float = 0) -> tuple[list[dict[str, Any]], int]:
         """Changes after the cursor (waiting up to `wait` seconds), and the new cursor."""
-        data = await self._request("GET", "/changes", params={"after": after, "wait": wait})
+        params = {"after": after, "wait": wait}
+        data = await self._request("GET", "/changes", params=params, longer=wait)
         return list(data["changes"]), int(data["cursor"])
 
     # --- staff --------------------------------------------------------------------

@@ -71,3 +71,13 @@ async def test_no_platform_is_unreachable_not_refused() -> None:
     with pytest.raises(PlatformUnreachable):
         await client.health()
     await client.aclose()
+
+
+async def test_a_quiet_long_poll_is_not_the_platform_gone(served: str) -> None:
+    """A served platform holds a long-poll for its whole wait when nothing happens (a quiet
+    hall); the client waits for it instead of timing out and calling the platform away."""
+    client = PlatformClient(served, timeout=1)
+    changes, _cursor = await client.changes(10**9, wait=2)  # nothing will come after this
+    assert changes == []
+    assert client.down_since is None
+    await client.aclose()
