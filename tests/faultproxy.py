@@ -1,7 +1,9 @@
 """A loopback proxy between a console and its platform that loses answers as a hall's
 network does: it passes each request on to the platform and then, when told to, drops the
 answer (the request was done; the console never hears of it), or refuses connections (a cable
-out). Only the network is faked: both ends are the real programs.
+out). With `chaos` set, each answer meets a random fault at that rate: dropped, cut half
+way, or held back a little (a slow switch). Only the network is faked: both ends are the
+real programs.
 
 One connection at a time is relayed in full: a request's bytes up, the whole answer down
 (answers carry Content-Length; the platform closes after an error). Enough for HTTP/1.1
@@ -9,8 +11,10 @@ clients such as httpx."""
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 
@@ -19,12 +23,16 @@ class FaultProxy:
     upstream: tuple[str, int]
     drop_answers: int = 0  # how many of the next answers to lose after the request was done
     refuse: bool = False  # a cable out: connections are refused
+    chaos: float = 0.0  # the share of answers that meet a random fault
+    seed: int = 13
     port: int = 0
     requests: int = 0
     dropped: int = 0
+    faults: dict[str, int] = field(default_factory=dict)  # what chaos did, by kind
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
         self.server = socket.create_server(("127.0.0.1", 0))
         self.port = self.server.getsockname()[1]
         self.thread = threading.Thread(target=self._serve, daemon=True)
@@ -67,8 +75,17 @@ class FaultProxy:
                         if lose:
                             self.drop_answers -= 1
                             self.dropped += 1
-                    if lose or not answer:
+                        fault = ""
+                        if self.chaos and self._random.random() < self.chaos:
+                            fault = self._random.choice(("drop", "cut", "delay"))
+                            self.faults[fault] = self.faults.get(fault, 0) + 1
+                    if lose or not answer or fault == "drop":
                         return  # the platform did it; the console hears nothing
+                    if fault == "cut":
+                        client.sendall(answer[: len(answer) // 2])
+                        return  # half an answer, then the line goes dead
+                    if fault == "delay":
+                        time.sleep(0.2)
                     client.sendall(answer)
 
 
