@@ -294,3 +294,49 @@ async def test_each_screen_says_where_it_works_in_its_header(
             await type_login(pilot, user, pin)
             title, place = header
             assert (app.screen.title or app.title, app.screen.sub_title) == (title, place), user
+
+
+async def test_a_step_the_platform_already_did_shows_its_ticket(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    """The platform did a step whose answer never reached the screen: the same step again
+    answers what was done; another step on the ticket the screen still shows is refused
+    and the screen takes the platform's ticket at hand, says why, and finishes nothing."""
+    await kiosk_issues(platform, "B", 5)
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        screen = app.screen
+        assert isinstance(screen, CounterScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "B001"
+        # N then 4 (consulted) reached the platform; its answer was lost on the way back.
+        earlier = platform()
+        await earlier.login("clerk01", "111111", 5)
+        body = {"finish": "consulted", "ticket": "B001"}
+        assert (await earlier.counter_action(5, "call-next", body)).number == "B002"
+        await earlier.aclose()
+        screen.action_act("call-next", body)  # the same keys again: the same answer
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "B002"
+        assert "B001 已办结（咨询）。已叫号 B002。" in text_of(pilot, "#last-action")
+        # A second console at this counter goes on: B002 finished, B003 called. This screen
+        # still shows B002 and steps on from it: refused, it shows the platform's B003.
+        other = platform()
+        await other.login("clerk01", "111111", 5)
+        body = {"finish": "accepted", "ticket": "B002"}
+        assert (await other.counter_action(5, "call-next", body)).number == "B003"
+        body = {"finish": "accepted", "ticket": "B003"}
+        assert (await other.counter_action(5, "call-next", body)).number == "B004"
+        await other.aclose()
+        screen.action_act("call-next", {"finish": "other", "ticket": "B002"})
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "B004"
+        said = text_of(pilot, "#last-action")
+        assert "正在办理的是 B004" in said and "未重复办结" in said
+    assert (await finished("B001", platform))["outcome"] == "consulted"
+    assert (await finished("B002", platform))["outcome"] == "accepted"  # not "other"
+    assert (await finished("B004", platform))["status"] == "called"  # at hand, not finished
+    assert (await finished("B005", platform))["status"] == "waiting"
