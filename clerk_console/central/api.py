@@ -120,6 +120,16 @@ class WalkInIn(_In):
     line: str = Field(pattern=r"^[A-Z]$")
 
 
+class ServedOfflineIn(_In):
+    """One visit served at a counter while the platform was away."""
+
+    ticket: str | None = Field(default=None, pattern=r"^[A-Za-z]\d{3,4}$")  # None: a walk-in
+    line: str = Field(pattern=r"^[A-Z]$")
+    started_at: AwareDatetime
+    finished_at: AwareDatetime
+    outcome: Outcome
+
+
 class TicketOut(BaseModel):
     id: int
     number: str
@@ -975,6 +985,52 @@ def create_app(
     def walk_in(number: CounterNumber, body: WalkInIn, key: str = Depends(token)) -> Response:
         """Serve someone without a ticket."""
         return counter_op(number, lambda s, n, a, t: queue.walk_in(s, n, body.line, a, t), key)
+
+    @app.post("/counters/{number}/served-offline", responses=ERRORS)
+    def served_offline(
+        number: CounterNumber,
+        body: ServedOfflineIn,
+        response: Response,
+        who: Actor = Depends(actor),
+        idempotency_key: str = Header(min_length=8, max_length=100),
+    ) -> dict[str, Any]:
+        """A visit served at this counter while the platform was away, sent by its console
+        when it is back (with an `Idempotency-Key`: sent again, the same answer). A ticket
+        still waiting is finished as served then; one the hall moved on meanwhile keeps
+        what happened to it (`matched` false) and the visit is recorded on it; a walk-in
+        (no `ticket`) gets a ticket of its own."""
+        auth.require(who, *COUNTER_ROLES)
+        for attempt in range(3):
+            try:
+                with tx() as s:
+                    known = s.get(TicketIssue, idempotency_key)
+                    if known is not None:
+                        response.status_code = 200
+                        t = queue.ticket_by_id(s, known.ticket_id)
+                        matched = t.counter == number and t.status == "finished"
+                        return {"ticket": queue.ticket_view(t), "matched": matched}
+                    stamp = clock()
+                    t, matched = queue.served_offline(
+                        s,
+                        number,
+                        body.ticket,
+                        body.line,
+                        body.started_at,
+                        body.finished_at,
+                        body.outcome,
+                        who,
+                        stamp,
+                    )
+                    s.add(
+                        TicketIssue(
+                            idempotency_key=idempotency_key, ticket_id=t.id, issued_at=stamp
+                        )
+                    )
+                    return {"ticket": queue.ticket_view(t), "matched": matched}
+            except IntegrityError as exc:  # the same visit, sent twice at once: read again
+                if attempt == 2 or "unique" not in str(exc.orig).lower():
+                    raise
+        raise AssertionError("unreachable")
 
     @app.post("/counters/{number}/status", response_model=CounterOut, responses=ERRORS)
     def status(

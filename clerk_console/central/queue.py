@@ -797,6 +797,47 @@ def walk_in(s: Session, counter_no: int, line: str, actor: Actor, now: datetime)
     return _hand_to(s, ticket.id, counter, actor, now, "called")
 
 
+def served_offline(
+    s: Session,
+    counter_no: int,
+    number: str | None,
+    line: str,
+    started: datetime,
+    finished: datetime,
+    outcome: str,
+    actor: Actor,
+    now: datetime,
+) -> tuple[Row[Any], bool]:
+    """Someone served at this counter while the platform was away, told now: a ticket by
+    its number (typed or scanned there), or a walk-in (`number` None), which gets a ticket
+    of its own. A ticket still waiting is finished as served then; one the hall moved on
+    meanwhile (called elsewhere, finished, no-show) keeps what the hall did and the visit
+    is recorded on it. (the ticket, whether it was taken as served offline)"""
+    _own_counter(actor, counter_no)
+    _check_outcome(outcome)
+    served = {
+        "status": "finished",
+        "counter": counter_no,
+        "served_by": actor.username,
+        "called_at": started,
+        "finished_at": finished,
+        "outcome": outcome,
+        "target_counter": None,
+    }
+    detail = {"started": _iso(started), "finished": _iso(finished), "outcome": outcome}
+    if number is None:
+        ticket = issue_ticket(s, line, actor, started, QueueRules(), walk_in=True)
+    else:
+        # The day as the platform numbers tickets (its clock's, UTC), not the console's.
+        ticket = find_ticket(s, number, started.astimezone(now.tzinfo).date(), lock=True)
+        if ticket.status != "waiting":
+            _write(s, now, ticket, "served_offline_unmatched", actor, counter_no, detail=detail)
+            return ticket, False
+    ticket = _set(s, ticket.id, **served)
+    _write(s, now, ticket, "served_offline", actor, counter_no, detail=detail)
+    return ticket, True
+
+
 def move_ticket(
     s: Session,
     number: str,

@@ -273,6 +273,52 @@ class LocalStore:
             )
             _append_audit(s, username, "logout.local", username, {}, counter, now)
 
+    def start_offline_visit(
+        self, counter: int, clerk: str, ticket: str | None, line: str, started: datetime
+    ) -> str:
+        """Someone served here while the platform is away (a typed or scanned ticket, or a
+        walk-in with None): kept at once, so a restart still knows; sent when it is finished
+        and the platform answers. Its key."""
+        key = f"visit-{uuid.uuid4().hex}"
+        visit = {"ticket": ticket, "line": line, "started_at": started.isoformat()}
+        payload = {"counter": counter, "visit": {**visit, "finished_at": None, "outcome": None}}
+        with self.session() as s, s.begin():
+            s.add(
+                OutboxRow(
+                    kind="visit",
+                    idempotency_key=key,
+                    payload_json=_dumps(payload),
+                    created_at=started,
+                )
+            )
+            _append_audit(s, clerk, "visit.offline", ticket or line, visit, counter, started)
+        return key
+
+    def finish_offline_visit(self, key: str, outcome: str, finished: datetime, clerk: str) -> None:
+        """The visit served offline ends with `outcome`: now it may be sent."""
+        with self.session() as s, s.begin():
+            row = s.exec(select(OutboxRow).where(OutboxRow.idempotency_key == key)).one()
+            payload = json.loads(row.payload_json)
+            payload["visit"] |= {"finished_at": finished.isoformat(), "outcome": outcome}
+            row.payload_json = _dumps(payload)
+            s.add(row)
+            counter = int(payload["counter"])
+            detail = {"outcome": outcome}
+            subject = payload["visit"]["ticket"] or payload["visit"]["line"]
+            _append_audit(s, clerk, "visit.offline_finished", subject, detail, counter, finished)
+
+    def open_offline_visit(self, counter: int) -> tuple[str, dict[str, Any]] | None:
+        """A visit served offline at `counter` and not finished yet (after a restart)."""
+        with self.session() as s:
+            rows = s.exec(
+                select(OutboxRow).where(OutboxRow.kind == "visit", col(OutboxRow.sent_at).is_(None))
+            )
+            for row in rows:
+                payload = json.loads(row.payload_json)
+                if payload["counter"] == counter and payload["visit"]["finished_at"] is None:
+                    return row.idempotency_key, dict(payload["visit"])
+        return None
+
     def audit_head(self) -> tuple[int, str] | None:
         """(seq, hash) of the newest audit entry; None for an empty log."""
         with self.session() as s:

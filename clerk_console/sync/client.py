@@ -451,6 +451,19 @@ class PlatformClient:
         data = await self._request("POST", path, json=body, retries=2 if safe else 0)
         return Ticket.of(data)
 
+    async def served_offline(
+        self, counter: int, visit: Mapping[str, Any], key: str
+    ) -> tuple[Ticket, bool]:
+        """Tell the platform of a visit served at `counter` while it was away (`visit`:
+        ticket or None for a walk-in, line, started_at, finished_at, outcome). The ticket as
+        it now stands, and whether it was taken as served then (False: the hall had moved
+        it on meanwhile). Safe to send again under the same key."""
+        path = f"/counters/{counter}/served-offline"
+        data = await self._request(
+            "POST", path, json=dict(visit), headers={"Idempotency-Key": key}, retries=2
+        )
+        return Ticket.of(data["ticket"]), bool(data["matched"])
+
     async def set_counter_status(self, counter: int, status: str) -> dict[str, Any]:
         """Open, pause or close a counter."""
         return dict(

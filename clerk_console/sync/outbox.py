@@ -112,6 +112,10 @@ async def _send_row(
                 tally.renumbered.append((str(payload["number"]), new))
                 payload = json.loads(await asyncio.to_thread(store.outbox_payload, row.id))
                 await client.send_case(payload, row.idempotency_key)
+        elif row.kind == "visit":  # someone served here while the platform was away
+            if payload["visit"]["finished_at"] is None:
+                return True  # still being served: it goes once it is finished
+            await client.served_offline(payload["counter"], payload["visit"], row.idempotency_key)
         elif row.kind == "logout":  # a logout made here while the platform was away
             await client.end_login(payload["token"])
         elif row.kind == "file":

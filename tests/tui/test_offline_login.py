@@ -21,6 +21,7 @@ from textual.widgets import Static
 from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
+from clerk_console.tui.app import ClerkConsoleApp
 from clerk_console.tui.screens.counter import CounterScreen
 from clerk_console.tui.screens.login import LoginScreen
 
@@ -136,3 +137,64 @@ async def test_five_wrong_pins_lock_the_name_here(
         await again(pilot, "clerk01", "111111")  # the right PIN, too late
         assert "锁定至" in said(pilot) and isinstance(app.screen, LoginScreen)
         assert app.client is not None and app.client.login_info is None
+
+
+async def test_tickets_and_walk_ins_served_offline_are_told_later(
+    settings: ConsoleConfig, platform_and_proxy: tuple[str, FaultProxy]
+) -> None:
+    """The platform away: a ticket typed at the counter and a walk-in are served all the
+    same, kept at once (a restart brings the one at hand back), and the platform is told
+    when it answers: the ticket finished as served here, the walk-in a ticket of its own."""
+    base, proxy = platform_and_proxy
+    with httpx.Client(base_url=base) as http:
+        token = http.post("/auth/login", json={"username": "guide01", "pin": "333333"}).json()
+        guide = {"Authorization": f"Bearer {token['token']}"}
+        assert http.post("/tickets", json={"line": "B"}, headers=guide).status_code == 201
+    quick = replace(
+        settings,
+        platform=replace(settings.platform, sync_check_seconds=0.2, resend_seconds=0.3),
+    )
+
+    def console() -> ClerkConsoleApp:
+        return make_app(quick, platform=lambda: PlatformClient(proxy.url, timeout=2))
+
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        screen = app.screen
+        assert isinstance(screen, CounterScreen)
+        proxy.refuse = True
+        await pilot.press("c", *"B001", "enter")  # the applicant's slip, typed
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "B001"
+        assert "B001 在本窗口离线办理" in plain(screen.query_one("#last-action", Static))
+        await pilot.press("f", "1")  # accepted
+        await settle(pilot)
+        assert "B001 已办结（受理）。（离线办理" in plain(screen.query_one("#last-action", Static))
+        assert screen.ticket is None
+        await pilot.press("w", "A", "enter")  # someone without a ticket
+        await settle(pilot)
+        assert screen.ticket is not None and screen.ticket.number == "A 现场"
+    # The console stops mid-visit; it starts again, still offline.
+    app = console()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")  # offline, on this console's record
+        screen = app.screen
+        assert isinstance(screen, CounterScreen)
+        await until(pilot, lambda: screen.ticket is not None)
+        assert screen.ticket is not None and screen.ticket.number == "A 现场"
+        await pilot.press("f", "4")  # consulted
+        await settle(pilot)
+        proxy.refuse = False
+        store = app.store
+        assert store is not None
+        await until(pilot, lambda: not store.pending_outbox())
+    with httpx.Client(base_url=base) as http:
+        token = http.post("/auth/login", json={"username": "super01", "pin": "222222"}).json()
+        boss = {"Authorization": f"Bearer {token['token']}"}
+        b001 = http.get("/tickets/B001", headers=boss).json()
+        a001 = http.get("/tickets/A001", headers=boss).json()
+    assert (b001["status"], b001["outcome"], b001["counter"]) == ("finished", "accepted", 5)
+    assert (a001["status"], a001["outcome"], a001["walk_in"]) == ("finished", "consulted", True)

@@ -68,6 +68,7 @@ class CounterScreen(StaffScreen):
         self.ticket: Ticket | None = None
         self.paused = False
         self.busy = False
+        self.visit_key: str | None = None  # the ticket at hand was served offline (its key)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -94,6 +95,19 @@ class CounterScreen(StaffScreen):
             self._say(self.t("counter.catalog_failed", error=self.console.catalog_error), True)
         self.follow_feed()
         self.tell_open_draft()
+        self.resume_offline_visit()
+
+    @work(group="visit")
+    async def resume_offline_visit(self) -> None:
+        """A visit served offline and not finished when the console stopped: at hand again."""
+        store = self.console.store
+        if store is None:
+            return
+        open_visit = await asyncio.to_thread(store.open_offline_visit, self.counter)
+        if open_visit is not None:
+            self.visit_key, visit = open_visit
+            started = datetime.fromisoformat(visit["started_at"])
+            self._show_offline_visit(visit["ticket"], visit["line"], started)
 
     def on_screen_resume(self) -> None:
         self.tell_open_draft()
@@ -155,8 +169,8 @@ class CounterScreen(StaffScreen):
         restart or a crash it is still here) and whether it is paused. Not while a request
         of this screen is on its way: its answer is newer."""
         mine = next((c for c in queue["counters"] if c["number"] == self.counter), None)
-        if mine is None or self.busy:
-            return
+        if mine is None or self.busy or self.visit_key is not None:
+            return  # (a visit served offline is this screen's, not the platform's, yet)
         at_hand = Ticket.of(mine["ticket"]) if mine.get("ticket") else None
         paused = mine.get("status") == "paused"
         if (at_hand, paused) != (self.ticket, self.paused):
@@ -207,7 +221,10 @@ class CounterScreen(StaffScreen):
             else:
                 self._failed(exc)
         except PlatformUnreachable as exc:
-            self._failed(exc)
+            if action in ("call", "walk-in") and body and self.ticket is None:
+                await self._serve_offline(body.get("number"), body.get("line"))
+            else:
+                self._failed(exc)
         else:
             self.ticket = ticket
             self._show_ticket()
@@ -225,6 +242,67 @@ class CounterScreen(StaffScreen):
             self._say(said)
         finally:
             self.busy = False
+
+    async def _serve_offline(self, number: str | None, line: str | None) -> None:
+        """The platform away: the ticket typed or scanned (or a walk-in) is served here all
+        the same, kept in the store at once and sent when it is finished and the platform
+        answers (it finishes the ticket as served then, or records the visit on it)."""
+        store, login = self.console.store, self.client.login_info
+        parsed = parse_ticket(number) if number else None
+        line = parsed[0] if parsed else (line or "")
+        if store is None or not line:
+            self._failed(PlatformUnreachable("offline"))
+            return
+        now = _now()
+        clerk = login.username if login else ""
+        self.visit_key = await asyncio.to_thread(
+            store.start_offline_visit,
+            self.counter,
+            clerk,
+            number.upper() if number else None,
+            line,
+            now,
+        )
+        self._show_offline_visit(number.upper() if number else None, line, now)
+
+    def _show_offline_visit(self, number: str | None, line: str, started: datetime) -> None:
+        shown = number or self.t("counter.walk_in_mark", line=line)
+        self.ticket = Ticket(
+            id=-1,
+            number=shown,
+            line=line,
+            status="serving",
+            priority=False,
+            counter=self.counter,
+            issued_at=started,
+            called_at=started,
+            recalls=0,
+            outcome=None,
+            walk_in=number is None,
+        )
+        self._show_ticket()
+        self._say(self.t("counter.served_offline", number=shown), error=True)
+
+    @work(group="action")
+    async def finish_offline(self, outcome: str, then_next: bool) -> None:
+        """A visit served offline ends: kept with its outcome, sent when the platform is
+        back; with N the next ticket is asked for (offline, that says so)."""
+        store, key, ticket = self.console.store, self.visit_key, self.ticket
+        if store is None or key is None or ticket is None:
+            return
+        login = self.client.login_info
+        await asyncio.to_thread(
+            store.finish_offline_visit, key, outcome, _now(), login.username if login else ""
+        )
+        self.visit_key, self.ticket = None, None
+        self._show_ticket()
+        said = self.t(
+            "done.finished_as", number=ticket.number, outcome=self.t(f"outcome.{outcome}")
+        )
+        self._say(said + self.t("counter.sent_later"))
+        self.console.check_sync()
+        if then_next:
+            self.action_act("call-next")
 
     async def _ticket_from_platform(self) -> None:
         """Take the ticket at hand as the platform holds it, and say which it is."""
@@ -258,7 +336,9 @@ class CounterScreen(StaffScreen):
         named = {"ticket": ticket.number} if ticket is not None else {}
 
         def chosen(outcome: str | None) -> None:
-            if outcome and then_next:
+            if outcome and self.visit_key is not None:
+                self.finish_offline(outcome, then_next)
+            elif outcome and then_next:
                 self.action_act("call-next", {"finish": outcome, **named})
             elif outcome:
                 self.action_act("finish", {"outcome": outcome, **named})
