@@ -319,6 +319,68 @@ class LocalStore:
                     return row.idempotency_key, dict(payload["visit"])
         return None
 
+    def feed_cursor(self) -> int | None:
+        """How far this console has read the platform's change feed (None: not yet)."""
+        with self.session() as s:
+            row = s.get(ConsoleMeta, "feed_cursor")
+            return int(row.value) if row is not None else None
+
+    def set_feed_cursor(self, cursor: int) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(ConsoleMeta, "feed_cursor") or ConsoleMeta(key="feed_cursor", value="")
+            row.value = str(cursor)
+            s.add(row)
+
+    def keep_platform_view(self, number: str, view: Mapping[str, Any], at: datetime) -> bool:
+        """The platform's view of one of this console's cases, kept (the platform's state
+        wins: it is where departments decide). False if the case is not this console's."""
+        with self.session() as s, s.begin():
+            case = s.exec(select(CaseRecord).where(CaseRecord.case_number == number)).first()
+            if case is None:
+                return False
+            case.platform_json, case.platform_at = _dumps(dict(view)), at
+            s.add(case)
+            return True
+
+    def find_local_cases(self, query: str) -> list[dict[str, Any]]:
+        """This console's cases by whole case number, ID number, credit code or mobile, as
+        the platform last showed them (or as decided here, if it never has), newest first;
+        each with "as_of": when that view was taken (None: never)."""
+        wanted = query.strip().upper()
+        if not wanted:
+            return []
+        with self.session() as s:
+            rows = list(
+                s.exec(
+                    select(CaseRecord)
+                    .where(col(CaseRecord.case_number).is_not(None))
+                    .order_by(col(CaseRecord.created_at).desc())
+                )
+            )
+        found = []
+        for case in rows:
+            people = json.loads(case.applicant_json)
+            person = people.get("applicant", people) if isinstance(people, dict) else {}
+            keys = {str(person.get(k, "")).upper() for k in ("id_number", "credit_code", "mobile")}
+            if wanted != (case.case_number or "") and wanted not in keys - {""}:
+                continue
+            if case.platform_json:
+                view = json.loads(case.platform_json)
+                view["as_of"] = _aware(case.platform_at).isoformat() if case.platform_at else None
+            else:
+                view = {
+                    "number": case.case_number,
+                    "applicant": {"name": str(person.get("name", ""))},
+                    "status": case.status,
+                    "progress": "",
+                    "received_at": _aware(case.created_at).isoformat(),
+                    "handoffs": [],
+                    "delivery": None,
+                    "as_of": None,
+                }
+            found.append(view)
+        return found
+
     def audit_head(self) -> tuple[int, str] | None:
         """(seq, hash) of the newest audit entry; None for an empty log."""
         with self.session() as s:

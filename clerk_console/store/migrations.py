@@ -178,6 +178,14 @@ CREATE TABLE offline_login (
 );
 """,
     ),
+    Migration(
+        7,
+        "each case as the platform last showed it (its handoffs' states), for offline search",
+        """
+ALTER TABLE case_record ADD COLUMN platform_json VARCHAR NOT NULL DEFAULT '';
+ALTER TABLE case_record ADD COLUMN platform_at DATETIME;
+""",
+    ),
 )
 
 

@@ -50,6 +50,10 @@ class CaseRecord(StoreModel, table=True):
     extra_json: str = "{}"
     created_at: datetime
     updated_at: datetime
+    # The case as the platform last showed it (its handoffs' states, applicant masked),
+    # pulled from the change feed: `s` says it while the platform is away.
+    platform_json: str = ""
+    platform_at: datetime | None = None
 
 
 class CaseMaterial(StoreModel, table=True):

@@ -189,6 +189,8 @@ class ClerkConsoleApp(App[None]):
                         self.notify(self.t("sync.went_offline"), severity="warning", timeout=30)
                 if state != before:
                     self.sync_state = state
+                if state.online and self.client.token:
+                    await self._pull_case_states(self.store, self.client)
             self._sync_wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -230,6 +232,16 @@ class ClerkConsoleApp(App[None]):
         await asyncio.to_thread(store.record_login_confirmed, username, counter)
         self.notify(self.t("login.offline_confirmed"), timeout=10)
         await push_outbox(store, client, self.wording)  # what waited for a login goes now
+
+    async def _pull_case_states(self, store: LocalStore, client: PlatformClient) -> None:
+        """This console's cases as the platform now shows them, kept for `s` offline."""
+        from clerk_console.sync.cases import pull_case_states
+        from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+
+        try:
+            await pull_case_states(store, client)
+        except (PlatformUnreachable, PlatformRefused) as exc:
+            self.log.warning(f"case states not pulled: {exc}")  # next round
 
     async def sync_now(self) -> None:
         """The sync state, checked and shown at once (a login: its first screen says it)."""

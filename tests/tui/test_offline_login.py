@@ -198,3 +198,61 @@ async def test_tickets_and_walk_ins_served_offline_are_told_later(
         a001 = http.get("/tickets/A001", headers=boss).json()
     assert (b001["status"], b001["outcome"], b001["counter"]) == ("finished", "accepted", 5)
     assert (a001["status"], a001["outcome"], a001["walk_in"]) == ("finished", "consulted", True)
+
+
+async def test_s_finds_a_case_and_its_state_with_the_platform_away(
+    settings: ConsoleConfig, platform_and_proxy: tuple[str, FaultProxy]
+) -> None:
+    """The console follows the change feed for its own cases: a department sends one back,
+    the console keeps the case as the platform shows it, and with the cable out `s` finds
+    it by its number and by the applicant's ID number, saying it is sent back and as of
+    when."""
+    from clerk_console.domain.checklist import Selection
+    from clerk_console.domain.intake import Applicant, Intake, Step
+    from clerk_console.sync.outbox import push_outbox
+
+    base, proxy = platform_and_proxy
+    quick = replace(settings, platform=replace(settings.platform, sync_check_seconds=0.2))
+    app = make_app(quick, platform=lambda: PlatformClient(proxy.url, timeout=2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "clerk01", "111111")
+        store, client = app.store, app.client
+        assert store is not None and client is not None
+        await until(pilot, lambda: store.feed_cursor() is not None)
+        intake = Intake(
+            key="005-feed",
+            counter=5,
+            clerk="clerk01",
+            step=Step.DECISION,
+            applicant=Applicant(name="张三", id_number="11010519491231002X"),
+            selection=Selection(items=("GA-HJ02",)),
+        )
+        store.save_draft(intake, "JY01", "intake.applicant")
+        number = "JY01-20261128-05A-0001"
+        decision = {"kind": "accept", "case_number": number, "promised": {}}
+        store.close_intake(intake, "JY01", number, "123456", "accepted", decision)
+        assert (await push_outbox(store, client)).sent == 1
+        with httpx.Client(base_url=base) as http:  # the department, at its own desk
+            token = http.post("/auth/login", json={"username": "ga01", "pin": "444402"}).json()
+            ga = {"Authorization": f"Bearer {token['token']}"}
+            [handoff] = http.get("/handoffs", headers=ga).json()
+            back = {"materials": ["residence_proof"], "reason": "居住证明已过期"}
+            sent = http.post(f"/handoffs/{handoff['id']}/return", json=back, headers=ga)
+            assert sent.status_code == 200, sent.text
+
+        def kept_returned() -> bool:
+            [view] = store.find_local_cases(number)
+            return any(h["status"] == "returned" for h in view["handoffs"])
+
+        await until(pilot, kept_returned)
+        proxy.refuse = True
+        await pilot.press("s")
+        await settle(pilot)
+        for query in (number, "11010519491231002X"):
+            await pilot.press("ctrl+u", *query, "enter")
+            await settle(pilot)
+            said = plain(app.screen.query_one("#cases-message", Static))
+            assert "中心平台连不上：按本机记录找到 1 件" in said and "状态截至" in said
+            detail = plain(app.screen.query_one("#case-detail", Static))
+            assert "居住证明已过期" in detail  # what the department asked, as it asked

@@ -124,12 +124,28 @@ class CasesScreen(StaffScreen):
     async def find(self, query: str, announce: bool = True) -> None:
         try:
             found = await self.client.find_cases(query)
-        except (PlatformRefused, PlatformUnreachable) as exc:
+        except PlatformRefused as exc:
             self._failed(exc)
+            return
+        except PlatformUnreachable as exc:
+            await self._find_here(query, exc)
             return
         # What was searched for is said back masked: an ID number typed is not left on screen.
         said = self.t("cases.found", n=len(found), query=redact(query)) if announce else ""
         self._show(found, said)
+
+    async def _find_here(self, query: str, exc: PlatformUnreachable) -> None:
+        """The platform away: this console's own cases, as the platform last showed them."""
+        store = self.console.store
+        found = await asyncio.to_thread(store.find_local_cases, query) if store else []
+        if not found:
+            self._failed(exc)
+            return
+        moments = [datetime.fromisoformat(c["as_of"]) for c in found if c.get("as_of")]
+        as_of = max(moments).astimezone().strftime("%m-%d %H:%M") if moments else "—"
+        said = self.t("cases.found_offline", n=len(found), query=redact(query), at=as_of)
+        self._show(found, said)
+        self._say(said, error=True)
 
     def action_ready(self) -> None:
         self.load_ready()
