@@ -437,14 +437,20 @@ def create_app(
                 "catalog_version": meta(s, "catalog_version"),
             }
 
-    @app.get("/catalog")
-    def catalog() -> dict[str, Any]:
-        """The catalog of record: its version and TOML sources (the service guide is public)."""
+    @app.get("/catalog", responses={304: {"description": "the version asked about is current"}})
+    def catalog(if_none_match: str | None = Header(None)) -> Response:
+        """The catalog of record: its version and TOML sources (the service guide is public).
+        Its ETag is the version: asked with `If-None-Match` of the version a console has,
+        the answer is 304 and no body while that is still the current one."""
         with Session(engine) as s:
             version = meta(s, "catalog_version")
+            tag = f'"{version}"'
+            if if_none_match is not None and tag in [t.strip() for t in if_none_match.split(",")]:
+                return Response(status_code=304, headers={"ETag": tag})
             record = s.get(CatalogRecord, version)
             sources = json.loads(record.sources_json) if record else {}
-        return {"version": version, "sources": sources}
+        body = json.dumps({"version": version, "sources": sources}, ensure_ascii=False)
+        return Response(body, media_type="application/json", headers={"ETag": tag})
 
     @app.get("/queue")
     def queue_summary() -> dict[str, Any]:

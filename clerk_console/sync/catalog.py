@@ -1,14 +1,15 @@
 """Getting the catalog to the console.
 
-Embedded (today's only mode): read the catalog of record from the data directory, validate
-it, and keep it with its search keys in the local store by content-hash version. When the
-files cannot be read or are invalid, the console keeps working on the cached version and says
-so. When the platform arrives, fetching by version replaces reading the files here; the
-screens do not change.
+At start: read the catalog from the data directory, validate it, and keep it with its
+search keys in the local store by content-hash version. When the files cannot be read or
+are invalid, the console keeps working on the cached version and says so. Then, while the
+platform answers, its catalog of record is asked for by version (a conditional request):
+a new version replaces the one in use for the next intake; an open intake keeps its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from clerk_console.domain.catalog_loader import CatalogInvalid, parse_catalog
 from clerk_console.domain.documents import Wording
 from clerk_console.domain.search import PinyinFn, SearchIndex, index_keys, pypinyin_keys
 from clerk_console.store.local import LocalStore
+from clerk_console.sync.client import PlatformClient
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,29 @@ def load_catalog(
 def document_wording(catalog_dir: Path | None) -> Wording:
     """The fixed wording of printed documents, from the hall's documents file."""
     return load_wording(catalog_dir)
+
+
+async def refresh_catalog(
+    store: LocalStore,
+    client: PlatformClient,
+    current: str,
+    actor: str = "system",
+    counter: int | None = None,
+    pinyin: PinyinFn = pypinyin_keys,
+) -> LoadedCatalog | None:
+    """The platform's catalog of record, if its version is not `current` (a conditional
+    request: an unchanged catalog costs a 304); validated, indexed and cached like one
+    read from files. None while `current` is the platform's. An invalid one is refused
+    (CatalogInvalid) and the console keeps what it has."""
+    fetched = await client.catalog_if_changed(current)
+    if fetched is None:
+        return None
+    version, sources = fetched
+    catalog = await asyncio.to_thread(parse_catalog, sources)
+    keys = await asyncio.to_thread(lambda: list(index_keys(catalog, pinyin)))
+    await asyncio.to_thread(store.cache_catalog, catalog.version, "platform", sources, keys)
+    detail = {"previous": current, "platform_version": version, **catalog.summary()}
+    await asyncio.to_thread(
+        store.append_audit, actor, "catalog.updated", catalog.version, detail, counter=counter
+    )
+    return LoadedCatalog(catalog, SearchIndex(keys), "platform", True)

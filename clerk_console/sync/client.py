@@ -154,12 +154,13 @@ class PlatformClient:
         *,
         retries: int = 0,
         longer: float = 0,
+        unchanged: bool = False,
     ) -> Any:
-        """Send a request; the answer's JSON. `retries`: how often to send it again when
-        no answer came (the outcome unknown: it may have been done). Only for a request
-        that is safe to repeat, because it names what it acts on or carries a key.
-        `longer`: seconds the platform may hold the answer back on purpose (a long-poll),
-        added to the timeout."""
+        """Send a request; the answer's JSON (with `unchanged`, None for a 304).
+        `retries`: how often to send it again when no answer came (the outcome unknown: it
+        may have been done). Only for a request that is safe to repeat, because it names
+        what it acts on or carries a key. `longer`: seconds the platform may hold the
+        answer back on purpose (a long-poll), added to the timeout."""
         headers = {**self._auth(), **(headers or {})}  # a caller's own token wins
         for attempt in range(retries + 1):
             try:
@@ -179,6 +180,8 @@ class PlatformClient:
                     self.down_since = datetime.now(UTC)
                 raise PlatformUnreachable(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
             self.down_since, self.answered_at = None, time.monotonic()
+            if unchanged and response.status_code == 304:
+                return None
             return self._answer(response)
         raise AssertionError("unreachable")
 
@@ -210,6 +213,15 @@ class PlatformClient:
     async def catalog(self) -> tuple[str, dict[str, str]]:
         """(version, TOML sources) of the catalog of record."""
         data = await self._request("GET", "/catalog")
+        return str(data["version"]), dict(data["sources"])
+
+    async def catalog_if_changed(self, version: str) -> tuple[str, dict[str, str]] | None:
+        """The catalog of record if its version is not `version` (a conditional request:
+        an unchanged catalog costs a 304 and no body); None while `version` is current."""
+        headers = {"If-None-Match": f'"{version}"'}
+        data = await self._request("GET", "/catalog", headers=headers, unchanged=True)
+        if data is None:
+            return None
         return str(data["version"]), dict(data["sources"])
 
     async def queue(self) -> dict[str, Any]:

@@ -191,6 +191,7 @@ class ClerkConsoleApp(App[None]):
                     self.sync_state = state
                 if state.online and self.client.token:
                     await self._pull_case_states(self.store, self.client)
+                    await self._refresh_catalog(self.store, self.client)
             self._sync_wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -242,6 +243,32 @@ class ClerkConsoleApp(App[None]):
             await pull_case_states(store, client)
         except (PlatformUnreachable, PlatformRefused) as exc:
             self.log.warning(f"case states not pulled: {exc}")  # next round
+
+    async def _refresh_catalog(self, store: LocalStore, client: PlatformClient) -> None:
+        """The platform's catalog, if its version is not the one in use (a 304 otherwise)."""
+        from clerk_console.domain.catalog_loader import CatalogInvalid
+        from clerk_console.sync.catalog import refresh_catalog
+        from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+
+        if self.catalog is None:
+            return
+        try:
+            fresh = await refresh_catalog(
+                store,
+                client,
+                self.catalog.catalog.version,
+                actor=f"counter:{self.settings.counter.number}",
+                counter=self.settings.counter.number,
+            )
+        except (PlatformUnreachable, PlatformRefused) as exc:
+            self.log.warning(f"catalog not asked for: {exc}")
+            return
+        except CatalogInvalid as exc:  # the platform's is broken: keep working on ours
+            self.log.error(f"the platform's catalog is invalid: {exc}")
+            return
+        if fresh is not None:
+            self.catalog = fresh
+            self.notify(self.t("app.catalog_updated", version=fresh.catalog.version), timeout=10)
 
     async def sync_now(self) -> None:
         """The sync state, checked and shown at once (a login: its first screen says it)."""

@@ -535,3 +535,30 @@ async def test_an_instant_item_left_unrecorded_is_recorded_from_the_cases_screen
     [found] = await clerk.find_cases(number)
     assert all(entry["decided"] for entry in found["instant"])
     await clerk.aclose()
+
+
+async def test_an_open_intake_keeps_its_catalog_when_a_new_one_arrives(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    from clerk_console.catalog_files import CatalogFiles, read_sources
+    from clerk_console.domain.catalog_loader import parse_catalog
+
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        started_with = screen.catalog
+        sources = read_sources(CatalogFiles.locate(None).catalog_dir)
+        name = next(n for n in sources if "item" in n)
+        sources[name] = sources[name].replace("户口迁移", "户口迁移（新）", 1)
+        assert app.catalog is not None
+        app.catalog = replace(app.catalog, catalog=parse_catalog(sources))  # from the platform
+        await settle(pilot)
+        assert screen.catalog is started_with  # this intake's checklist does not change
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        following = pilot.app.screen
+        assert isinstance(following, IntakeScreen) and following is not screen
+        assert following.catalog is app.catalog.catalog  # the next intake: the new one

@@ -107,11 +107,18 @@ class IntakeScreen(ConsoleScreen):
 
     # --- the app's parts ----------------------------------------------------------------
 
+    _pinned: Catalog | None = None
+
     @property
     def catalog(self) -> Catalog:
-        loaded = self.console.catalog
-        assert loaded is not None  # the counter opens an intake only with a catalog
-        return loaded.catalog
+        """The catalog this intake started with: a newer one arriving from the platform
+        meanwhile serves the next intake, not this one (its checklist would change under
+        the clerk's hands)."""
+        if self._pinned is None:
+            loaded = self.console.catalog
+            assert loaded is not None  # the counter opens an intake only with a catalog
+            self._pinned = loaded.catalog
+        return self._pinned
 
     @property
     def store(self) -> LocalStore:
