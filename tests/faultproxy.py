@@ -11,6 +11,7 @@ clients such as httpx."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import threading
@@ -56,6 +57,11 @@ class FaultProxy:
             threading.Thread(target=self._relay, args=(client,), daemon=True).start()
 
     def _relay(self, client: socket.socket) -> None:
+        # Either end going away mid-way is what a cable does: the other end sees it.
+        with contextlib.suppress(OSError):
+            self._relay_all(client)
+
+    def _relay_all(self, client: socket.socket) -> None:
         with client:
             if self.refuse:
                 client.setsockopt(

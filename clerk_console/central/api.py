@@ -1004,7 +1004,7 @@ def create_app(
         when it is back (with an `Idempotency-Key`: sent again, the same answer). A ticket
         still waiting is finished as served then; one the hall moved on meanwhile keeps
         what happened to it (`matched` false) and the visit is recorded on it; a walk-in
-        (no `ticket`) gets a ticket of its own."""
+        (no `ticket`), or a number not given today, gets a ticket of its own."""
         auth.require(who, *COUNTER_ROLES)
         for attempt in range(3):
             try:

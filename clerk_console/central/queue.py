@@ -825,14 +825,21 @@ def served_offline(
         "target_counter": None,
     }
     detail = {"started": _iso(started), "finished": _iso(finished), "outcome": outcome}
-    if number is None:
+    found = None
+    if number is not None:
+        try:  # the day as the platform numbers tickets (its clock's), not the console's
+            found = find_ticket(s, number, started.astimezone(now.tzinfo).date(), lock=True)
+        except PlatformError as exc:
+            if exc.code != "unknown_ticket":
+                raise
+            detail["typed"] = number  # a slip of another day, or mistyped: served all the same
+    if found is None:
         ticket = issue_ticket(s, line, actor, started, QueueRules(), walk_in=True)
+    elif found.status != "waiting":
+        _write(s, now, found, "served_offline_unmatched", actor, counter_no, detail=detail)
+        return found, False
     else:
-        # The day as the platform numbers tickets (its clock's, UTC), not the console's.
-        ticket = find_ticket(s, number, started.astimezone(now.tzinfo).date(), lock=True)
-        if ticket.status != "waiting":
-            _write(s, now, ticket, "served_offline_unmatched", actor, counter_no, detail=detail)
-            return ticket, False
+        ticket = found
     ticket = _set(s, ticket.id, **served)
     _write(s, now, ticket, "served_offline", actor, counter_no, detail=detail)
     return ticket, True

@@ -52,6 +52,12 @@ def test_visits_served_offline_are_recorded_once(platform: Platform) -> None:
     assert moved_on["matched"] is False
     assert (moved_on["ticket"]["status"], moved_on["ticket"]["counter"]) == ("called", 3)
 
+    # A number the platform never gave today (yesterday's slip, a typing slip): the visit
+    # is kept as a walk-in, not lost.
+    typed = visit(p, clerk, "served-0006", ticket="B099").json()
+    assert typed["matched"] is True and typed["ticket"]["walk_in"] is True
+    assert typed["ticket"]["number"] == "B003" and typed["ticket"]["status"] == "finished"
+
     assert visit(p, clerk, "served-0004", counter=3, ticket="B002").status_code == 403
     assert visit(p, clerk, "served-0005", outcome="maybe").status_code == 422
     assert visit(p, clerk, "short").status_code == 422

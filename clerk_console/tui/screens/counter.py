@@ -181,9 +181,13 @@ class CounterScreen(StaffScreen):
     async def follow_feed(self) -> None:
         """Refresh the lines whenever the platform reports a change (long-poll)."""
         cursor = 0
+        away = False
         while True:
             try:
                 queue = await self.client.queue()
+                if away:  # the words about the platform being away no longer hold
+                    away = False
+                    self._say(self.t("counter.platform_back"))
                 self._take_counter(queue)
                 self._show_lines(queue)
                 cursor = max(cursor, int(queue.get("cursor", 0)))
@@ -192,7 +196,9 @@ class CounterScreen(StaffScreen):
                     if changes:
                         break
             except PlatformUnreachable:
-                self._say(self.t("error.unreachable"), error=True)
+                if not away and self.visit_key is None:  # an offline visit says more
+                    self._say(self.t("error.unreachable"), error=True)
+                away = True
                 await _sleep(2)
             except PlatformRefused as exc:
                 self._failed(exc)
