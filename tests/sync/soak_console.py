@@ -51,8 +51,9 @@ async def main(data_dir: Path, url: str, cases: int) -> None:
         decision = {"kind": "accept", "case_number": number, "promised": {}}
         store.close_intake(intake, "JY01", number, "123456", "accepted", decision)
         await push_outbox(store, client)  # sent at once, as the intake screen does
-    while (await push_outbox(store, client)).waiting:
-        pass
+    drained = False
+    while not drained:  # through the network's faults, until nothing waits
+        drained = (await push_outbox(store, client)).waiting == 0
     print("drained", flush=True)
 
 

@@ -119,12 +119,12 @@ class LoginScreen(ConsoleScreen):
             return
         self._say(self.t("login.checking"))
         store = self.console.store
-        if store is None and counter is not None:
+        if store is None and counter is not None and not self.console.catalog_error:
             for _ in range(CONNECT_WAIT_STEPS):  # the store opens alongside the platform
                 await asyncio.sleep(0.1)
                 store = self.console.store
-                if store is not None:
-                    break
+                if store is not None or self.console.catalog_error:
+                    break  # (a store that cannot open says so on the counter screen)
         # The store's id asks for its tag (the mark in its case numbers) with the login.
         console_id = (
             await asyncio.to_thread(store.console_id)
