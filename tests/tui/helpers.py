@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from contextlib import suppress
 from io import StringIO
+from typing import Any
 
 from rich.console import Console
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 from textual.worker import WorkerFailed
@@ -41,3 +43,17 @@ async def log_in(pilot: Pilot[None], user: str, pin: str) -> None:
     """Type a login into the login screen (the counter field keeps what it holds)."""
     await pilot.press(*user, "enter", *pin, "enter", "enter")
     await settle(pilot)
+
+
+def told(app: App[None]) -> list[str]:
+    """Every notification the app gives from now on, kept (a toast leaves the screen after
+    its time, which a busy machine can outlast before the test looks)."""
+    said: list[str] = []
+    real = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        said.append(str(message))
+        real(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return said

@@ -25,7 +25,7 @@ from clerk_console.tui.app import ClerkConsoleApp
 from clerk_console.tui.screens.counter import CounterScreen
 from clerk_console.tui.screens.login import LoginScreen
 
-from tui.helpers import log_in, plain, settle
+from tui.helpers import log_in, plain, settle, told
 
 
 @pytest.fixture
@@ -76,6 +76,7 @@ async def test_offline_login_logout_and_confirmation(
     base, proxy = platform_and_proxy
     quick = replace(settings, platform=replace(settings.platform, sync_check_seconds=0.2))
     app = make_app(quick, platform=lambda: PlatformClient(proxy.url, timeout=2))
+    toasts = told(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await log_in(pilot, "clerk01", "111111")  # online: the PIN's verifier is kept here
@@ -86,7 +87,7 @@ async def test_offline_login_logout_and_confirmation(
         await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
         await settle(pilot)
-        assert any("已在本机退出登录" in str(n.message) for n in app._notifications)
+        assert any("已在本机退出登录" in m for m in toasts)
         store = app.store
         assert store is not None
         [logout] = [r for r in store.pending_outbox() if r.kind == "logout"]
@@ -110,7 +111,7 @@ async def test_offline_login_logout_and_confirmation(
         proxy.refuse = False  # back: the login is confirmed, the old logout told
         await until(pilot, lambda: app.client is not None and app.client.token is not None)
         await until(pilot, lambda: not store.pending_outbox())
-        assert any("离线登录已确认" in str(n.message) for n in app._notifications)
+        assert any("离线登录已确认" in m for m in toasts)
         assert [e.action for e in store.audit_entries()][-1] == "login.confirmed"
         # The earlier login's logout, told late, leaves the counter with its clerk.
         assert holder_of_counter_5(base) == "clerk01"

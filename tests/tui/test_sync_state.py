@@ -20,7 +20,7 @@ from clerk_console.domain.intake import Applicant, Intake
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.app import ClerkConsoleApp
 
-from tui.helpers import log_in, settle
+from tui.helpers import log_in, settle, told
 
 
 @pytest.fixture
@@ -63,6 +63,7 @@ async def test_the_header_says_online_offline_since_and_the_outbox(
         platform=replace(settings.platform, sync_check_seconds=0.2, resend_seconds=0.3),
     )
     app = make_app(quick, platform=lambda: PlatformClient(proxy.url, timeout=2))
+    toasts = told(app)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         await log_in(pilot, "clerk01", "111111")
@@ -71,7 +72,7 @@ async def test_the_header_says_online_offline_since_and_the_outbox(
         proxy.refuse = True  # the cable out
         said = await header_says(pilot, "离线（", "起）", "待发送 0 件")
         assert "在线" not in said
-        assert any("中心平台连不上了" in str(n.message) for n in app._notifications)
+        assert any("中心平台连不上了" in m for m in toasts)
         queue_a_case(app)
         app.check_sync()
         await header_says(pilot, "离线（", "待发送 1 件")
@@ -92,4 +93,4 @@ async def test_the_header_says_online_offline_since_and_the_outbox(
         assert app.screen.sub_title == "在线 · 江阳区政务服务中心 · 5号窗口"
         assert app.store.pending_outbox() == []
         assert app.store.platform_down_since() is None
-        assert any("已重新连上中心平台" in str(n.message) for n in app._notifications)
+        assert any("已重新连上中心平台" in m for m in toasts)
