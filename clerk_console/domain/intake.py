@@ -149,6 +149,9 @@ class Intake:
     shared: dict[str, dict[str, str]] = field(default_factory=dict)  # material → its record
     continues: str | None = None  # the case number of a supplement notice taken up again
     history: tuple[dict[str, Any], ...] = ()  # earlier decisions of that case, oldest first
+    # The catalog version the intake works with: a draft reopened after a newer catalog
+    # arrived keeps the checklist it started with.
+    catalog: str = ""
 
     def record(self, material: str) -> MaterialRecord:
         """What has been recorded for a material so far."""
@@ -191,6 +194,7 @@ class Intake:
             "shared": {code: dict(fields) for code, fields in self.shared.items()},
             "continues": self.continues,
             "history": [dict(h) for h in self.history],
+            "catalog": self.catalog,
         }
 
     @classmethod
@@ -219,6 +223,7 @@ class Intake:
             },
             continues=data.get("continues") or None,
             history=tuple(dict(h) for h in data.get("history") or ()),
+            catalog=str(data.get("catalog") or ""),
         )
 
 

@@ -430,14 +430,18 @@ class LocalStore:
         sources: Mapping[str, str],
         search_keys: Sequence[SearchKey],
     ) -> None:
-        """Keep this catalog version (replacing older ones)."""
+        """Keep this catalog version as the one in use. Older versions go, except those an
+        open draft still works with (it reopens with the checklist it started with)."""
         keys = [
             [k.kind.value, k.code, k.name, k.department, k.pinyin, k.initials, k.keywords]
             for k in search_keys
         ]
         with self.session() as s, s.begin():
+            pinned = _draft_catalogs(s)
             for old in s.exec(select(CatalogCache)):
-                s.delete(old)
+                if old.version == version or old.version not in pinned:
+                    s.delete(old)
+            s.flush()
             s.add(
                 CatalogCache(
                     version=version,
@@ -448,10 +452,15 @@ class LocalStore:
                 )
             )
 
-    def cached_catalog(self) -> CachedCatalog | None:
-        """The cached catalog, if any."""
+    def cached_catalog(self, version: str | None = None) -> CachedCatalog | None:
+        """The catalog in use (the latest cached), or the cached `version` if it is kept."""
         with self.session() as s:
-            row = s.exec(select(CatalogCache)).first()
+            query = select(CatalogCache)
+            if version is None:
+                query = query.order_by(col(CatalogCache.fetched_at).desc())
+            else:
+                query = query.where(CatalogCache.version == version)
+            row = s.exec(query).first()
         if row is None:
             return None
         keys = [
@@ -506,6 +515,7 @@ class LocalStore:
                     "shared": data["shared"],
                     "continues": data["continues"],
                     "history": data["history"],
+                    "catalog": data["catalog"],
                 }
             )
             case.applicant_json = _dumps({"applicant": data["applicant"], "agent": data["agent"]})
@@ -1032,6 +1042,16 @@ class LocalStore:
                 CaseRecord.counter == counter, CaseRecord.status == "draft"
             )
             return list(s.exec(query.order_by(col(CaseRecord.updated_at).desc())))
+
+
+def _draft_catalogs(s: Session) -> set[str]:
+    """The catalog versions open drafts work with."""
+    versions = set()
+    for extra in s.exec(select(CaseRecord.extra_json).where(CaseRecord.status == "draft")):
+        version = json.loads(extra or "{}").get("catalog")
+        if version:
+            versions.add(str(version))
+    return versions
 
 
 def _count_scan(s: Session, case: CaseRecord, material: str, now: datetime) -> None:

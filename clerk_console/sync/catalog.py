@@ -4,7 +4,8 @@ At start: read the catalog from the data directory, validate it, and keep it wit
 search keys in the local store by content-hash version. When the files cannot be read or
 are invalid, the console keeps working on the cached version and says so. Then, while the
 platform answers, its catalog of record is asked for by version (a conditional request):
-a new version replaces the one in use for the next intake; an open intake keeps its own.
+a new version replaces the one in use for the next intake; an open intake, and a draft
+left with Esc and reopened later, keeps its own (the store keeps the versions drafts use).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from clerk_console.catalog_files import CatalogFiles, load_wording, read_sources
 from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.catalog_loader import CatalogInvalid, parse_catalog
 from clerk_console.domain.documents import Wording
+from clerk_console.domain.intake import Intake
 from clerk_console.domain.search import PinyinFn, SearchIndex, index_keys, pypinyin_keys
 from clerk_console.store.local import LocalStore
 from clerk_console.sync.client import PlatformClient
@@ -73,6 +75,21 @@ def load_catalog(
         counter=counter,
     )
     return LoadedCatalog(catalog, SearchIndex(keys), "files", True)
+
+
+def draft_catalog(store: LocalStore, intake: Intake, current: Catalog) -> Catalog | None:
+    """The catalog a reopened draft started with: `current` if it is that version (or the
+    draft is older than pinning), the cached version otherwise; None when that version is
+    no longer kept (the store was rebuilt): the draft then goes on with `current`."""
+    if intake.catalog in ("", current.version):
+        return current
+    cached = store.cached_catalog(intake.catalog)
+    if cached is None:
+        return None
+    try:
+        return parse_catalog(cached.sources)
+    except CatalogInvalid:
+        return None
 
 
 def document_wording(catalog_dir: Path | None) -> Wording:

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from clerk_console.cli import make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.domain.intake import form_value
+from clerk_console.store.local import LocalStore
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.counter import CounterScreen
 from clerk_console.tui.screens.intake import IntakeScreen
@@ -540,6 +541,9 @@ async def test_an_instant_item_left_unrecorded_is_recorded_from_the_cases_screen
 async def test_an_open_intake_keeps_its_catalog_when_a_new_one_arrives(
     settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
+    """Issue 13, finding 7: a new catalog from the platform serves the next intake; the
+    open one, and its draft left with Esc and reopened later, keep the version they
+    started with (the store keeps that version while the draft needs it)."""
     from clerk_console.catalog_files import CatalogFiles, read_sources
     from clerk_console.domain.catalog_loader import parse_catalog
 
@@ -547,18 +551,75 @@ async def test_an_open_intake_keeps_its_catalog_when_a_new_one_arrives(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await open_intake(pilot)
+        await company_applicant(pilot)
         started_with = screen.catalog
+        old = started_with.version
         sources = read_sources(CatalogFiles.locate(None).catalog_dir)
         name = next(n for n in sources if "item" in n)
         sources[name] = sources[name].replace("户口迁移", "户口迁移（新）", 1)
-        assert app.catalog is not None
-        app.catalog = replace(app.catalog, catalog=parse_catalog(sources))  # from the platform
+        assert app.catalog is not None and app.store is not None
+        new = parse_catalog(sources)
+        # As `_refresh_catalog` does with the platform's catalog: cached, then in use.
+        app.store.cache_catalog(new.version, "platform", sources, [])
+        app.catalog = replace(app.catalog, catalog=new)
         await settle(pilot)
         assert screen.catalog is started_with  # this intake's checklist does not change
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
+        reopened = pilot.app.screen
+        assert isinstance(reopened, IntakeScreen) and reopened is not screen
+        assert reopened.intake.applicant.name == screen.intake.applicant.name
+        assert reopened.catalog.version == old != new.version  # the draft's own version
+        assert reopened.intake.catalog == old
+        assert "已打开本窗口未完成的受理" in text(reopened, "#intake-message")
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("down", "enter")  # give the draft up
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CounterScreen)
+        await pilot.press("i")
+        await settle(pilot)
         following = pilot.app.screen
-        assert isinstance(following, IntakeScreen) and following is not screen
-        assert following.catalog is app.catalog.catalog  # the next intake: the new one
+        assert isinstance(following, IntakeScreen) and following is not reopened
+        assert following.catalog is new  # the next intake: the new one
+        assert following.intake.catalog == new.version
+        await pilot.press("escape")
+        await settle(pilot)
+    # No draft needs the old version any more: the next catalog cached lets it go.
+    store = LocalStore.open(Path(settings.data_dir))
+    store.cache_catalog(new.version, "platform", sources, [])
+    assert store.cached_catalog(old) is None
+    assert store.cached_catalog(new.version) is not None
+    store.close()
+
+
+async def test_a_draft_whose_catalog_is_gone_goes_on_with_the_current_one_and_says_so(
+    settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    """A draft started under a catalog version this console no longer keeps (its store
+    was rebuilt from a copy): it reopens on the catalog in use, and the clerk is told to
+    check the material list again; the draft is re-stamped with that version."""
+    app = make_app(settings, platform=platform)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_intake(pilot)
+        await company_applicant(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.store is not None and app.catalog is not None
+        lost = replace(screen.intake, catalog="0" * 16)
+        app.store.save_draft(lost, settings.hall.code, "intake.step", {})
+        await pilot.press("i")
+        await settle(pilot)
+        reopened = pilot.app.screen
+        assert isinstance(reopened, IntakeScreen)
+        assert reopened.catalog is app.catalog.catalog
+        assert "事项目录版本已不在本机" in text(reopened, "#intake-message")
+        await pilot.press("escape")
+        await settle(pilot)
+        draft = app.store.load_draft(lost.key)
+        assert draft is not None and draft.catalog == app.catalog.catalog.version
+        actions = [e.action for e in app.store.audit_entries()]
+        assert "intake.catalog_changed" in actions

@@ -336,9 +336,10 @@ class CasesScreen(StaffScreen):
         counter, clerk = login.counter, login.username
         key = await asyncio.to_thread(store.draft_continuing, number)
         if key is not None:
-            resume = await asyncio.to_thread(store.load_draft, key)
-            if resume is not None:
-                screen = IntakeScreen(self.t, counter, self.ticket, resume, clerk=clerk)
+            current = self.console.catalog.catalog
+            where = (counter, self.ticket)
+            screen = await IntakeScreen.reopen(self.t, store, current, where, key, clerk)
+            if screen is not None:
                 self.app.switch_screen(screen)  # in place of this one: Esc leads to the counter
                 return
         try:

@@ -402,10 +402,13 @@ class CounterScreen(StaffScreen):
         ticket = self.ticket.number if self.ticket and self.ticket.status in ACTIVE else None
         login = self.client.login_info
         clerk = login.username if login else ""
-        if drafts:
-            resume = await asyncio.to_thread(store.load_draft, drafts[0])
-            self.app.push_screen(IntakeScreen(self.t, self.counter, ticket, resume, clerk=clerk))
-            return
+        loaded = self.console.catalog
+        if drafts and loaded is not None:
+            current, where = loaded.catalog, (self.counter, ticket)
+            screen = await IntakeScreen.reopen(self.t, store, current, where, drafts[0], clerk)
+            if screen is not None:
+                self.app.push_screen(screen)
+                return
         pulled = None
         if preapplication is not None:
             try:

@@ -87,11 +87,14 @@ class IntakeScreen(ConsoleScreen):
         clerk: str = "",
         pulled: str | None = None,
         continued: bool = False,
+        catalog: Catalog | None = None,
     ) -> None:
         """`resume`: a draft to go on with; a new one filled from a pre-application (with
         `pulled`, its code) or from a supplement notice taken up again (`continued`); with
-        no `resume`, a new intake."""
+        no `resume`, a new intake. `catalog`: the one a reopened draft started with (see
+        `reopen`); otherwise the one in use now."""
         super().__init__(t)
+        self._pinned = catalog
         self.counter, self.ticket, self.pulled = counter, ticket, pulled
         self.resumed, self.continued = resume is not None, continued
         self.intake: Intake = resume or Intake(
@@ -107,7 +110,27 @@ class IntakeScreen(ConsoleScreen):
 
     # --- the app's parts ----------------------------------------------------------------
 
-    _pinned: Catalog | None = None
+    @classmethod
+    async def reopen(
+        cls,
+        t: Messages,
+        store: LocalStore,
+        current: Catalog,
+        where: tuple[int, str | None],
+        key: str,
+        clerk: str,
+    ) -> IntakeScreen | None:
+        """The screen of the draft saved under `key` at `where` (counter, ticket), with the
+        catalog it started with, else `current` (read off the screen's thread); None if
+        there is no such draft."""
+        from clerk_console.sync.catalog import draft_catalog
+
+        counter, ticket = where
+        draft = await asyncio.to_thread(store.load_draft, key)
+        if draft is None:
+            return None
+        pinned = await asyncio.to_thread(draft_catalog, store, draft, current)
+        return cls(t, counter, ticket, draft, clerk=clerk, catalog=pinned)
 
     @property
     def catalog(self) -> Catalog:
@@ -156,6 +179,9 @@ class IntakeScreen(ConsoleScreen):
         self.save_loop()
         if self.console.settings.intake.hot_folder:
             self.watch_hot_folder()
+        started_with = self.intake.catalog
+        if started_with != self.catalog.version:
+            self.intake = replace(self.intake, catalog=self.catalog.version)
         if not self.resumed:
             self._save("intake.started", ticket=self.ticket)
         elif self.pulled:
@@ -164,7 +190,14 @@ class IntakeScreen(ConsoleScreen):
         elif self.continued:
             self._save("intake.continued", case=self.intake.continues)
             self.say(self.t("intake.continuing", number=self.intake.continues))
+        elif started_with and started_with != self.catalog.version:
+            # The version the draft started with is no longer on this console (a rebuilt
+            # store): it goes on with the one in use, and the clerk checks the list again.
+            self._save("intake.catalog_changed", previous=started_with)
+            self.say(self.t("intake.catalog_changed"), error=True)
         else:
+            if started_with != self.catalog.version:
+                self._save("intake.step", step=self.intake.step.value)
             self.say(self.t("intake.resumed"))
         self._show_step()
 
