@@ -51,8 +51,20 @@ from clerk_console.central.errors import (
 from clerk_console.central.feed import latest_cursor, read_changes
 from clerk_console.central.handoffs import BackOffice
 from clerk_console.central.limits import BodyLimits
-from clerk_console.central.models import AuditAnchor, CatalogRecord, StaffRow, TicketIssue
-from clerk_console.central.notify import LogSender, Sender, WebhookSender, send_pending
+from clerk_console.central.models import (
+    AuditAnchor,
+    CaseRow,
+    CatalogRecord,
+    StaffRow,
+    TicketIssue,
+)
+from clerk_console.central.notify import (
+    LogSender,
+    Notifier,
+    Sender,
+    WebhookSender,
+    send_pending,
+)
 from clerk_console.central.queue import Actor, QueueRules
 from clerk_console.central.registries import Registries, load_preapplications
 from clerk_console.central.security import PinHasher, new_token
@@ -200,6 +212,20 @@ class CaseIn(_In):
     """The clerk who took the intake (the sender may be the next login at that counter)."""
 
 
+MAX_CASE_BATCH = 100
+"""Cases in one `POST /cases/batch`: a backlog goes in a few requests, and no transaction
+holds the hall's writers back for long."""
+
+
+class CaseBatchItem(CaseIn):
+    key: str = Field(min_length=8, max_length=100)
+    """The case's idempotency key (its outbox key), as `Idempotency-Key` for one case."""
+
+
+class CaseBatchIn(_In):
+    cases: list[CaseBatchItem] = Field(min_length=1, max_length=MAX_CASE_BATCH)
+
+
 class CaseOut(BaseModel):
     number: str
     hall: str
@@ -332,6 +358,8 @@ def create_app(
             else config.data_path() / "notifications.log"
         )
     )
+    notifier = Notifier(engine, sender, clock)
+    app.state.notifier = notifier
 
     app.add_middleware(
         BodyLimits,
@@ -707,6 +735,20 @@ def create_app(
 
     # --- cases ----------------------------------------------------------------------
 
+    def take_case(
+        s: Session, body: CaseIn, key: str, who: Actor, stamp: datetime, office: BackOffice
+    ) -> tuple[CaseRow, cases.Received]:
+        """One case from a counter, in the caller's transaction: stored (with its handoffs
+        opened when accepted), continued, or replayed."""
+        data = body.data.model_dump(mode="json")
+        sent = body.data.model_dump(mode="json", exclude_unset=True)
+        row, received = cases.receive_case(
+            s, key, body.number, body.status, data, who, stamp, body.taken_by, sent
+        )
+        if received is not cases.Received.REPLAYED and body.status in handoffs.ACCEPTED:
+            handoffs.open_handoffs(s, row, office, stamp)  # and the applicant's message
+        return row, received
+
     @app.post("/cases", response_model=CaseOut, status_code=201, responses=ERRORS)
     def receive_case(
         body: CaseIn,
@@ -724,38 +766,98 @@ def create_app(
         if not idempotency_key or len(idempotency_key) < 8:
             raise bad_request("idempotency_key_required", "send an Idempotency-Key (8+ chars)")
         # Read before the write transaction: on SQLite a second connection could not.
-        office = back_office() if body.status in handoffs.ACCEPTED else None
-        catalog = back_office().catalog
-        data = body.data.model_dump(mode="json")
-        sent = body.data.model_dump(mode="json", exclude_unset=True)
+        office = back_office()
         for attempt in range(3):
             try:
                 with tx() as s:
                     stamp = clock()
-                    row, received = cases.receive_case(
-                        s,
-                        idempotency_key,
-                        body.number,
-                        body.status,
-                        data,
-                        who,
-                        stamp,
-                        body.taken_by,
-                        sent,
-                    )
+                    row, received = take_case(s, body, idempotency_key, who, stamp, office)
                     if received is not cases.Received.STORED:
                         response.status_code = 200
-                    if received is not cases.Received.REPLAYED and office is not None:
-                        handoffs.open_handoffs(s, row, office, stamp)
+                    if received is not cases.Received.REPLAYED and body.status in handoffs.ACCEPTED:
                         tasks.add_task(send_pending, engine, sender, stamp)
                     # The counter has what it sent: the answer need not repeat its numbers.
-                    return cases.case_view(row, catalog, full=False)
+                    return cases.case_view(row, office.catalog, full=False)
             except IntegrityError as exc:
                 # The same case (or key) stored by a request running alongside this one
                 # (a resend racing the first sending): read again, it is a replay or a 409.
                 if attempt == 2 or "unique" not in str(exc.orig).lower():
                     raise
         raise AssertionError("unreachable")
+
+    def take_cases(
+        sendings: list[cases.Sending], items: list[CaseBatchItem], who: Actor, office: BackOffice
+    ) -> list[dict[str, Any]]:
+        """A batch in one transaction: the plainly new cases together, the others one by
+        one in a savepoint each. Each case's outcome, in order."""
+        results: list[dict[str, Any]] = []
+        with tx() as s:
+            stamp = clock()
+            stored, refused = cases.receive_new_cases(s, sendings, who, stamp, office)
+            for i, item in enumerate(items):
+                accepted = item.status in handoffs.ACCEPTED
+                if i in stored:
+                    results.append({"key": item.key, "status": 201, "number": stored[i].number})
+                    results[-1]["accepted"] = accepted
+                    continue
+                try:
+                    if i in refused:
+                        raise refused[i]
+                    with s.begin_nested():
+                        row, received = take_case(s, item, item.key, who, stamp, office)
+                except PlatformError as exc:
+                    results.append(
+                        {"key": item.key, "status": exc.status, "error": exc.code}
+                        | {"message": exc.message, "accepted": False}
+                    )
+                    continue
+                status = 201 if received is cases.Received.STORED else 200
+                opened = accepted and received is not cases.Received.REPLAYED
+                results.append(
+                    {"key": item.key, "status": status, "number": row.number, "accepted": opened}
+                )
+        return results
+
+    @app.post("/cases/batch", responses=ERRORS)
+    def receive_cases(
+        body: CaseBatchIn, tasks: BackgroundTasks, who: Actor = Depends(actor)
+    ) -> dict[str, Any]:
+        """Several cases from a counter's outbox at once (up to 100), each with its own
+        idempotency `key`, in one transaction: a console back from an outage sends its
+        backlog this way. Each case is taken as `POST /cases` takes it, in a savepoint of
+        its own: one refused case does not hold back the others. The answer gives each
+        key's outcome in order: `status` 201 (stored) or 200 (continued, or sent before),
+        else the refusal's HTTP status with its `error` and `message`, as `POST /cases`
+        would answer it."""
+        auth.require(who, *COUNTER_ROLES)
+        office = back_office()  # read before the write transaction (SQLite)
+        sendings = [
+            cases.Sending(
+                item.key,
+                item.number,
+                item.status,
+                item.data.model_dump(mode="json"),
+                item.data.model_dump(mode="json", exclude_unset=True),
+                item.taken_by,
+            )
+            for item in body.cases
+        ]
+        for attempt in range(3):
+            try:
+                results = take_cases(sendings, body.cases, who, office)
+                break
+            except IntegrityError as exc:
+                # A case of the batch stored alongside by another request: the batch is
+                # taken again, where that case is a replay or a refusal of its own.
+                if attempt == 2 or "unique" not in str(exc.orig).lower():
+                    raise
+        else:
+            raise AssertionError("unreachable")
+        if any(r["accepted"] for r in results):
+            tasks.add_task(notifier.kick)  # messages for applicants, sent off this thread
+        for r in results:
+            del r["accepted"]
+        return {"results": results}
 
     @app.get("/cases/{number}", response_model=CaseOut, responses=ERRORS)
     def case(

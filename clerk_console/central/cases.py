@@ -10,18 +10,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import insert
+from sqlmodel import Session, SQLModel, col, select
 
+from clerk_console.central import trail
 from clerk_console.central.case_body import stored_data
 from clerk_console.central.db import meta
-from clerk_console.central.errors import bad_request, conflict, forbidden, not_found
-from clerk_console.central.handoffs import masked_case_data, record_event
-from clerk_console.central.models import CaseRow, CaseSubmission, StaffRow
-from clerk_console.central.queue import Actor, _own_counter, aware, emit
+from clerk_console.central.errors import PlatformError, bad_request, conflict, forbidden, not_found
+from clerk_console.central.handoffs import (
+    ACCEPTED,
+    BackOffice,
+    masked_case_data,
+    opened_handoffs,
+    plan_handoffs,
+    record_event,
+)
+from clerk_console.central.models import (
+    CaseRow,
+    CaseSubmission,
+    ChangeRow,
+    HandoffRow,
+    StaffRow,
+)
+from clerk_console.central.queue import Actor, _own_counter, aware, change_columns, emit
 from clerk_console.domain.case_number import parse_case_number
 from clerk_console.domain.catalog import Catalog
 
@@ -188,3 +205,140 @@ def receive_case(
     )
     emit(s, "case", {"event": outcome.value, "number": number, "status": status}, now)
     return row, outcome
+
+
+@dataclass(frozen=True)
+class Sending:
+    """One case of a batch from a counter's outbox, as `receive_case` takes it."""
+
+    key: str
+    number: str
+    status: str
+    data: dict[str, Any]
+    sent: dict[str, Any]  # as sent: its fingerprint tells a replay
+    taken_by: str | None = None
+
+
+def receive_new_cases(
+    s: Session, sendings: Sequence[Sending], actor: Actor, now: datetime, office: BackOffice
+) -> tuple[dict[int, CaseRow], dict[int, PlatformError]]:
+    """Store, together, the cases of a batch that are plainly new: a key and a number the
+    platform has not seen, not taking up a supplement notice. Each is stored as
+    `receive_case` (and, accepted, `open_handoffs`) would store it, with a few statements
+    for the whole batch instead of a dozen a case. (stored, refused), by position in
+    `sendings`; those in neither are for `receive_case`, one by one (a replay, a case
+    continued, a number already taken: each has its own answer)."""
+    stored: dict[int, CaseRow] = {}
+    refused: dict[int, PlatformError] = {}
+    hall = meta(s, "hall_code")
+    candidates: dict[int, tuple[Sending, str, str]] = {}  # position: (sending, number, digest)
+    for i, sending in enumerate(sendings):
+        if sending.data.get("continues"):
+            continue
+        parsed = parse_case_number(sending.number)
+        try:
+            if parsed is None:
+                raise bad_request("bad_case_number", f"{sending.number!r} is not a case number")
+            if hall and parsed.hall != hall:
+                raise bad_request("foreign_case", f"case {parsed} is not of this hall ({hall})")
+            if sending.status not in STATUSES:
+                raise bad_request(
+                    "bad_case_status", f"status must be one of: {', '.join(STATUSES)}"
+                )
+            _own_counter(actor, parsed.counter)
+        except PlatformError as exc:
+            refused[i] = exc
+            continue
+        number = str(parsed)
+        digest = body_digest(number, sending.status, _canonical(sending.sent))
+        candidates[i] = (sending, number, digest)
+    if not candidates:
+        return stored, refused
+    keys = [c[0].key for c in candidates.values()]
+    numbers = [c[1] for c in candidates.values()]
+    submitted = select(CaseSubmission.idempotency_key)
+    seen_keys = set(s.exec(submitted.where(col(CaseSubmission.idempotency_key).in_(keys))))
+    seen_numbers = set(s.exec(select(CaseRow.number).where(col(CaseRow.number).in_(numbers))))
+    named = {c[0].taken_by for c in candidates.values() if c[0].taken_by}
+    clerks = {
+        row.username
+        for row in s.exec(select(StaffRow).where(col(StaffRow.username).in_(named)))
+        if row.role in ("clerk", "supervisor")
+    }
+    cases: list[tuple[CaseRow, str, list[HandoffRow], list[str]]] = []  # with its digest
+    for i, (sending, number, digest) in candidates.items():
+        if sending.key in seen_keys or number in seen_numbers:
+            continue  # sent before, or another case's number: one by one
+        seen_keys.add(sending.key)
+        seen_numbers.add(number)
+        parsed = parse_case_number(number)
+        assert parsed is not None  # checked above
+        row = CaseRow(
+            number=number,
+            idempotency_key=sending.key,
+            hall=parsed.hall,
+            counter=parsed.counter,
+            clerk=sending.taken_by if sending.taken_by in clerks else actor.username,
+            status=sending.status,
+            data_json=json.dumps(sending.data, ensure_ascii=False, sort_keys=True),
+            received_at=now,
+        )
+        rows: list[HandoffRow] = []
+        instant: list[str] = []
+        if sending.status in ACCEPTED:
+            try:
+                rows, instant = plan_handoffs(row, office, now)
+            except PlatformError as exc:
+                refused[i] = exc
+                continue
+        cases.append((row, digest, rows, instant))
+        stored[i] = row
+    # Written in bulk (a statement a table, not an object a row): the cases first, then
+    # what refers to them; the handoffs come back with their ids for the trail.
+    if not cases:
+        return stored, refused
+    s.execute(insert(CaseRow), [_columns(row) for row, _, _, _ in cases])
+    s.execute(
+        insert(CaseSubmission),
+        [
+            {
+                "idempotency_key": row.idempotency_key,
+                "case_number": row.number,
+                "status": row.status,
+                "body_sha256": digest,
+                "received_at": now,
+            }
+            for row, digest, _, _ in cases
+        ],
+    )
+    changes = [
+        {"event": Received.STORED.value, "number": row.number, "status": row.status}
+        for row, _, _, _ in cases
+    ]
+    s.execute(insert(ChangeRow), [change_columns("case", c, now) for c in changes])
+    opened = [h for _, _, rows, _ in cases for h in rows]
+    if opened:
+        ids = s.scalars(
+            insert(HandoffRow).returning(col(HandoffRow.id), sort_by_parameter_order=True),
+            [_columns(h) for h in opened],
+        ).all()
+        for handoff, handoff_id in zip(opened, ids, strict=True):
+            handoff.id = handoff_id
+    events: list[trail.NewEvent] = []
+    for row, _, rows, instant in cases:
+        if row.status in ACCEPTED:
+            events += opened_handoffs(s, row, rows, instant, office, now)
+    trail.append_many(s, events)
+    return stored, refused
+
+
+def _columns(row: SQLModel) -> dict[str, Any]:
+    """A row's columns for a bulk insert (an id the database gives left out)."""
+    values = row.model_dump()
+    if values.get("id", 0) is None:
+        del values["id"]
+    return values
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_
@@ -130,6 +131,20 @@ def case_items(data: Mapping[str, Any]) -> list[str]:
 def open_handoffs(s: Session, case: CaseRow, office: BackOffice, now: datetime) -> list[HandoffRow]:
     """Split a just-accepted case into its handoffs; start the clocks of those that need no
     other item's result."""
+    rows, instant = plan_handoffs(case, office, now)
+    s.add(case)
+    s.add_all(rows)
+    s.flush()
+    trail.append_many(s, opened_handoffs(s, case, rows, instant, office, now))
+    return rows
+
+
+def plan_handoffs(
+    case: CaseRow, office: BackOffice, now: datetime
+) -> tuple[list[HandoffRow], list[str]]:
+    """The handoffs of a just-accepted case, not yet added (several cases are added and
+    flushed together), and its instant items (decided at the counter); the case's progress
+    set. 400 `unknown_item` for an item the catalog does not have."""
     data = _loads(case.data_json)
     items = case_items(data)
     unknown = [i for i in items if i not in office.catalog.items]
@@ -150,36 +165,48 @@ def open_handoffs(s: Session, case: CaseRow, office: BackOffice, now: datetime) 
         )
         if not plan.waits_for:
             _start(row, office, now)
-        s.add(row)
         rows.append(row)
     if split.instant:  # decided at the counter, right after this
         data["instant"] = {code: None for code in split.instant}
         case.data_json = _dumps(data)
     case.progress = "in_progress" if rows or split.instant else "ready"
-    s.add(case)
-    s.flush()
+    return rows, list(split.instant)
+
+
+def opened_handoffs(
+    s: Session,
+    case: CaseRow,
+    rows: Sequence[HandoffRow],
+    instant: Sequence[str],
+    office: BackOffice,
+    now: datetime,
+) -> list[trail.NewEvent]:
+    """After the handoffs are flushed (they have ids): the trail's events saying so, for
+    the caller to append, and the applicant's message (added)."""
+    events = []
     for row in rows:
         detail = {
             "department": row.department,
             "items": _loads(row.items_json),
             "due_on": row.due_on,
         }
-        record_event(s, case.number, "handoff.opened", "platform", now, detail, row.id)
-    if split.instant:
-        record_event(
-            s, case.number, "instant.at_counter", "platform", now, {"items": list(split.instant)}
-        )
+        opened = trail.NewEvent(case.number, "handoff.opened", "platform", now, detail, row.id)
+        events.append(opened)
+    if instant:
+        detail = {"items": list(instant)}
+        events.append(trail.NewEvent(case.number, "instant.at_counter", "platform", now, detail))
     latest = max((r.due_on for r in rows if r.due_on), default=None)
+    decision = _loads(case.data_json).get("decision") or {}
     _notify(
         s,
         case,
         "accepted",
         office,
         now,
-        password=data.get("decision", {}).get("query_password", "") or "",
+        password=decision.get("query_password", "") or "",
         due=latest.isoformat() if latest else "",
     )
-    return rows
+    return events
 
 
 def _pauses(row: HandoffRow) -> list[Pause]:
@@ -193,7 +220,14 @@ def _pauses(row: HandoffRow) -> list[Pause]:
 def _start(row: HandoffRow, office: BackOffice, now: datetime) -> None:
     row.status = HandoffStatus.OPEN.value
     row.started_at = now
-    row.due_on = due(office.calendar, aware(now).astimezone(), row.days).day
+    row.due_on = _due_on(office.calendar, aware(now).astimezone(), row.days)
+
+
+@lru_cache(maxsize=256)
+def _due_on(calendar: WorkCalendar, started: datetime, days: int) -> date:
+    # Remembered: a batch of cases starts many clocks at the same moment, and walking the
+    # calendar day by day is most of the cost of opening a handoff.
+    return due(calendar, started, days).day
 
 
 def _redue(row: HandoffRow, office: BackOffice) -> None:

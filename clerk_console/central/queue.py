@@ -110,7 +110,12 @@ def counter_view(c: CounterRow | Row[Any]) -> dict[str, Any]:
 
 def emit(s: Session, topic: str, payload: dict[str, Any], now: datetime) -> None:
     """Add a change to the feed, in the same transaction as the change itself."""
-    s.add(ChangeRow(at=now, topic=topic, payload_json=_json(payload)))
+    s.add(ChangeRow(**change_columns(topic, payload, now)))
+
+
+def change_columns(topic: str, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A change's columns (for several written in one statement)."""
+    return {"at": now, "topic": topic, "payload_json": _json(payload)}
 
 
 def _json(value: dict[str, Any]) -> str:

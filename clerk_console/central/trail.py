@@ -17,7 +17,7 @@ PostgreSQL a hall runs the platform under a role that may only SELECT and INSERT
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -104,6 +104,18 @@ def _seal(keyed: Keyed, count: int, last: str) -> str:
     return keyed(f"head|{count}|{last}")
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to add to the trail."""
+
+    case_number: str
+    kind: str
+    username: str
+    at: datetime
+    detail: Mapping[str, Any]
+    handoff_id: int | None = None
+
+
 def append(
     s: Session,
     case_number: str,
@@ -115,22 +127,35 @@ def append(
 ) -> CaseEvent:
     """Add one event at the end of the trail, in the caller's transaction. The head row is
     locked first, so events of transactions running side by side take their places in turn."""
+    [row] = append_many(s, [NewEvent(case_number, kind, username, at, detail, handoff_id)])
+    return row
+
+
+def append_many(s: Session, events: Sequence[NewEvent]) -> list[CaseEvent]:
+    """Add events at the end of the trail in this order, in the caller's transaction: the
+    head is locked and written once for all of them (a batch of cases)."""
+    if not events:
+        return []
     keyed = _key_of(s)
     meta, count, prev = _locked_head(s)
-    row = CaseEvent(
-        seq=count + 1,
-        case_number=case_number,
-        handoff_id=handoff_id,
-        at=at,
-        kind=kind,
-        username=username,
-        detail_json=json.dumps(dict(detail), ensure_ascii=False, default=str),
-        prev_hash=prev,
-    )
-    row.hash = event_hash(keyed, prev, row)
-    s.add(row)
-    _write_head(s, meta, keyed, count + 1, row.hash)
-    return row
+    rows = []
+    for event in events:
+        count += 1
+        row = CaseEvent(
+            seq=count,
+            case_number=event.case_number,
+            handoff_id=event.handoff_id,
+            at=event.at,
+            kind=event.kind,
+            username=event.username,
+            detail_json=json.dumps(dict(event.detail), ensure_ascii=False, default=str),
+            prev_hash=prev,
+        )
+        row.hash = prev = event_hash(keyed, prev, row)
+        rows.append(row)
+    s.add_all(rows)
+    _write_head(s, meta, keyed, count, prev)
+    return rows
 
 
 def _locked_head(s: Session) -> tuple[PlatformMeta | None, int, str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, create_engine, event, func
+from sqlalchemy import Engine, create_engine, event, func, update
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, col, select
 
@@ -729,24 +729,32 @@ class LocalStore:
             assert row is not None
             return row.payload_json
 
-    def outbox_sent(self, row_id: int) -> None:
-        """The platform acknowledged this row."""
-        with self.session() as s, s.begin():
-            row = s.get(OutboxRow, row_id)
-            assert row is not None
-            row.sent_at = _utcnow()
-            row.attempts += 1
-            row.last_error = None
-            s.add(row)
+    def outbox_payloads(self, row_ids: Sequence[int]) -> dict[int, str]:
+        """Outbox rows' payloads as they now stand (JSON), by row id, in one read."""
+        with self.session() as s:
+            query = select(OutboxRow.id, OutboxRow.payload_json)
+            rows = s.exec(query.where(col(OutboxRow.id).in_(list(row_ids))))
+            return {int(row_id): payload for row_id, payload in rows if row_id is not None}
 
-    def outbox_failed(self, row_id: int, error: str) -> None:
-        """A try to send this row failed; it stays queued with the reason."""
+    def outbox_sent(self, *row_ids: int) -> None:
+        """The platform acknowledged these rows (one transaction for a batch of them)."""
         with self.session() as s, s.begin():
-            row = s.get(OutboxRow, row_id)
-            assert row is not None
-            row.attempts += 1
-            row.last_error = error
-            s.add(row)
+            s.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id).in_(row_ids))
+                .values(sent_at=_utcnow(), attempts=OutboxRow.attempts + 1, last_error=None)
+            )
+
+    def outbox_failed(self, row_id: int | Sequence[int], error: str) -> None:
+        """A try to send this row (or these, sent together) failed; it stays queued with
+        the reason."""
+        ids = [row_id] if isinstance(row_id, int) else list(row_id)
+        with self.session() as s, s.begin():
+            s.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id).in_(ids))
+                .values(attempts=OutboxRow.attempts + 1, last_error=error)
+            )
 
     # --- the print spool ------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -358,6 +358,13 @@ class PlatformClient:
                 "POST", "/cases", json=dict(payload), headers={"Idempotency-Key": idempotency_key}
             )
         )
+
+    async def send_cases(self, cases: Sequence[tuple[str, Mapping[str, Any]]]) -> list[Any]:
+        """Send several cases of this counter at once, each (idempotency key, payload), as
+        `send_case` sends one: each key's outcome, in order (`status`, and `error` and
+        `message` when refused)."""
+        body = {"cases": [{**dict(payload), "key": key} for key, payload in cases]}
+        return list((await self._request("POST", "/cases/batch", json=body))["results"])
 
     # --- the back office ----------------------------------------------------------------
 

@@ -33,37 +33,53 @@ class PushReport:
     renumbered: tuple[tuple[str, str], ...] = field(default=())
 
 
-SENDING_AT_ONCE = 1
-"""Cases sent side by side. One: measured with bench/outbox.py, several at once gained a
-fifth on PostgreSQL and lost seven eighths on a served SQLite platform (its writers take
-turns), so the outbox sends one case after another."""
+CASES_AT_ONCE = 50
+"""Cases sent in one request (`POST /cases/batch`): a backlog costs one request, one
+platform transaction and one store write per this many cases instead of per case. Measured
+with bench/outbox.py; larger batches gained little and hold the platform's writers (on
+SQLite, the whole hall's) longer."""
+
+BATCHES_AT_ONCE = 2
+"""Batches in flight: the platform stores one while the console prepares and marks the
+next (measured with bench/outbox.py)."""
 
 
 async def push_outbox(
     store: LocalStore, client: PlatformClient, wording: Wording | None = None
 ) -> PushReport:
     """Send every queued row once; stop at the first sign the platform is unreachable.
-    Each case goes with its scanned files after it, oldest first; a refused case keeps its
-    files back (they would be refused too) and the cases behind it still go.
+    Cases go first, oldest first and many to a request; then each sent case's scanned
+    files, and the rest (offline visits, logouts). A refused case keeps its files back
+    (they would be refused too) and the cases behind it still go.
     A case whose number the platform holds for another case is given a new number, and its
     documents already printed are queued again with it (worded by `wording`)."""
     tally = _Round()
     groups: dict[str, list[OutboxRow]] = {}
-    for row in store.pending_outbox():
+    for row in await asyncio.to_thread(store.pending_outbox):
         # A scan's key is its case's key and the file's hash: it follows its case.
         groups.setdefault(row.idempotency_key.split(":", 1)[0], []).append(row)
-    turns = asyncio.Semaphore(SENDING_AT_ONCE)
     renumbering = asyncio.Lock()  # one new console tag for a round, however many collide
+    heads = [rows[0] for rows in groups.values() if rows[0].kind == "case"]
+    through: set[int] = set()  # cases the platform has: their files may follow
+    turns = asyncio.Semaphore(BATCHES_AT_ONCE)
 
-    async def send_group(rows: list[OutboxRow]) -> None:
+    async def send_batch(batch: list[OutboxRow]) -> None:
         async with turns:
-            for row in rows:
-                if tally.unreachable:
-                    return
-                if not await _send_row(store, client, row, wording, tally, renumbering):
-                    return  # a refused case: its files wait behind it
+            if not tally.unreachable:
+                through.update(await _send_cases(store, client, batch, wording, tally, renumbering))
 
-    await asyncio.gather(*(send_group(rows) for rows in groups.values()))
+    batches = [heads[i : i + CASES_AT_ONCE] for i in range(0, len(heads), CASES_AT_ONCE)]
+    await asyncio.gather(*(send_batch(batch) for batch in batches))
+    for rows in groups.values():
+        if rows[0].kind == "case":
+            if rows[0].id not in through:
+                continue  # refused or not sent: its files wait behind it
+            rows = rows[1:]
+        for row in rows:
+            if tally.unreachable:
+                break
+            if not await _send_row(store, client, row, wording, tally, renumbering):
+                break
     if not tally.unreachable:  # the platform answered all along: anchor the audit log
         problem = await anchor_audit_log(store, client)
         if problem:
@@ -71,10 +87,50 @@ async def push_outbox(
     return PushReport(
         tally.sent,
         tally.refused,
-        len(store.pending_outbox()),
+        len(await asyncio.to_thread(store.pending_outbox)),
         tally.error,
         tuple(tally.renumbered),
     )
+
+
+async def _send_cases(
+    store: LocalStore,
+    client: PlatformClient,
+    batch: list[OutboxRow],
+    wording: Wording | None,
+    tally: _Round,
+    renumbering: asyncio.Lock,
+) -> set[int]:
+    """Send a batch of case rows in one request; the ids of those the platform has. A case
+    the batch did not take (a refusal, a number taken, a request alongside) goes again
+    alone, where each of those is dealt with; so does every case of a platform that does
+    not know batches yet."""
+    ids = [_row_id(row) for row in batch]
+    payloads = await asyncio.to_thread(store.outbox_payloads, ids)
+    keyed = list(zip(batch, ids, strict=True))
+    sending = [(row.idempotency_key, json.loads(payloads[row_id])) for row, row_id in keyed]
+    try:
+        results = await client.send_cases(sending)
+    except PlatformUnreachable as exc:
+        await asyncio.to_thread(store.outbox_failed, ids, str(exc))
+        tally.error, tally.unreachable = str(exc), True
+        return set()
+    except PlatformRefused as exc:
+        if exc.status not in (404, 405):
+            raise
+        results = []  # an older platform: one case after another
+    taken = {r.get("key") for r in results if r.get("status") in (200, 201)}
+    done = [row_id for row, row_id in keyed if row.idempotency_key in taken]
+    if done:
+        await asyncio.to_thread(store.outbox_sent, *done)
+        tally.sent += len(done)
+    through = set(done)
+    for row, row_id in keyed:
+        if row_id in through or tally.unreachable:
+            continue
+        if await _send_row(store, client, row, wording, tally, renumbering):
+            through.add(row_id)
+    return through
 
 
 @dataclass
@@ -141,6 +197,11 @@ async def _send_row(
     await asyncio.to_thread(store.outbox_sent, row.id)
     tally.sent += 1
     return True
+
+
+def _row_id(row: OutboxRow) -> int:
+    assert row.id is not None  # a row read from the store
+    return row.id
 
 
 async def send_logouts(store: LocalStore, client: PlatformClient) -> None:

@@ -3,6 +3,7 @@ it is sent; an unreachable platform leaves it queued with the reason."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 from pathlib import Path
@@ -10,11 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 from central.conftest import HASHER, SECRET, Clock, fresh_engine
+from devices.test_hotfolder import pdf_bytes
 from sqlmodel import Session, func, select
 
 from clerk_console.central.api import create_app
 from clerk_console.central.db import init_platform
-from clerk_console.central.models import CaseRow
+from clerk_console.central.models import CaseFile, CaseRow
 from clerk_console.config import CentralConfig, validate
 from clerk_console.domain.checklist import Selection
 from clerk_console.domain.decision import MaterialRecord, OriginalStatus
@@ -48,6 +50,11 @@ def closed_intake(store: LocalStore) -> Intake:
     store.save_draft(intake, "JY01", "intake.applicant")
     store.close_intake(intake, "JY01", NUMBER, "123456", "accepted", {"kind": "accept"})
     return intake
+
+
+def files_on_platform(engine: object) -> int:
+    with Session(engine) as s:  # type: ignore[call-overload]
+        return int(s.exec(select(func.count()).select_from(CaseFile)).one())
 
 
 def cases_on_platform(engine: object) -> int:
@@ -167,4 +174,92 @@ async def test_scanned_files_follow_their_case_to_the_approver(
     with pytest.raises(PlatformRefused) as scoped:
         await other.download_file(NUMBER, sha)
     assert scoped.value.code == "not_your_department"
+    store.close()
+
+
+def closed_cases(store: LocalStore, count: int, items: dict[int, str] | None = None) -> None:
+    """`count` cases closed while the platform was away (case n asks for `items[n]`, else
+    BDC-01), each with one scanned file."""
+    for n in range(1, count + 1):
+        intake = Intake(
+            key=f"draft-{n:04d}",
+            counter=5,
+            clerk="clerk01",
+            step=Step.DECISION,
+            applicant=Applicant(name="张三", id_number="11010519491231002X", mobile="13812345678"),
+            selection=Selection(items=((items or {}).get(n, "BDC-01"),)),
+        )
+        store.save_draft(intake, "JY01", "intake.applicant")
+        content = pdf_bytes(1) + f"% {n}\n".encode()
+        sha = hashlib.sha256(content).hexdigest()
+        blob = store.path.parent / "attachments" / sha[:2] / f"{sha}.pdf"
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(content)
+        store.add_attachment(
+            sha,
+            f"合同{n}.pdf",
+            len(content),
+            "application/pdf",
+            1,
+            "clerk01",
+            intake.key,
+            "sale_contract",
+        )
+        number = f"JY01-20261123-05-{n:04d}"
+        store.close_intake(intake, "JY01", number, "123456", "accepted", {"kind": "accept"})
+
+
+async def test_a_backlog_goes_in_batches_and_a_refused_case_holds_back_only_its_own_files(
+    platform: tuple[httpx.ASGITransport, object], tmp_path: Path
+) -> None:
+    """A counter back from an outage with more cases than go in one request: every case
+    reaches the platform once, a refused one (an item the platform's catalog does not have)
+    stays queued with its reason and its scan behind it, and the others' scans follow."""
+    from clerk_console.sync.outbox import CASES_AT_ONCE
+
+    transport, engine = platform
+    store = LocalStore.open(tmp_path / "console")
+    count = CASES_AT_ONCE * 2 + 3
+    closed_cases(store, count, items={CASES_AT_ONCE + 1: "NO-SUCH-ITEM"})
+    client = PlatformClient(transport=transport)
+    await client.login("clerk01", "111111", counter=5)
+    report = await push_outbox(store, client)
+    assert cases_on_platform(engine) == count - 1
+    assert report.refused >= 1 and "unknown_item" in report.error
+    waiting = store.pending_outbox()
+    refused_key = f"draft-{CASES_AT_ONCE + 1:04d}"
+    assert [(r.kind, r.idempotency_key.split(":")[0]) for r in waiting] == [
+        ("case", refused_key),
+        ("file", refused_key),
+    ]
+    assert waiting[0].last_error is not None and "unknown_item" in waiting[0].last_error
+    assert files_on_platform(engine) == count - 1  # every other case's scan followed it
+    # Sent again (the next round): nothing is stored twice.
+    await push_outbox(store, client)
+    assert cases_on_platform(engine) == count - 1
+    await client.aclose()
+    store.close()
+
+
+async def test_a_platform_without_batches_gets_the_cases_one_by_one(
+    platform: tuple[httpx.ASGITransport, object], tmp_path: Path
+) -> None:
+    """A hall's platform not yet upgraded answers 404 to `POST /cases/batch`: the console
+    sends each case alone, as before, and nothing is lost."""
+    transport, engine = platform
+    app = transport.app
+
+    async def older(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        if scope["type"] == "http" and scope["path"] == "/cases/batch":
+            scope = {**scope, "path": "/no-such-route"}  # as an older platform answers it
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    store = LocalStore.open(tmp_path / "console")
+    closed_cases(store, 3)
+    client = PlatformClient(transport=httpx.ASGITransport(app=older))  # type: ignore[arg-type]
+    await client.login("clerk01", "111111", counter=5)
+    report = await push_outbox(store, client)
+    assert (report.sent, report.refused, report.waiting) == (6, 0, 0)  # 3 cases, 3 scans
+    assert cases_on_platform(engine) == 3 and files_on_platform(engine) == 3
+    await client.aclose()
     store.close()
