@@ -5,10 +5,11 @@ A real `clerk-console central serve` (uvicorn, its own process) on PostgreSQL (t
 `clerk_bench` beside CLERK_TEST_PG_URL's, made if missing) or SQLite; kiosks are asyncio
 tasks with their own logins and HTTP clients, each press under its own key. Printed per
 database and day: issues per second (closed loop), p50/p99 of one issue, and the machine's
-load average.
+load average. `--lines A B C D E` spreads the kiosks over lines (a line's numbers are taken
+in turn, so one line alone is the worst case).
 
     python3 bench/issuing.py [--db postgres sqlite] [--waiting 0 5000] [--kiosks 8]
-                             [--issues 1000]
+                             [--issues 1000] [--procs N] [--workers N] [--lines B]
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def lay_down(url: str, waiting: int) -> None:
     engine.dispose()
 
 
-async def kiosk(base: str, issues: int, latencies: list[float]) -> None:
+async def kiosk(base: str, issues: int, latencies: list[float], line: str) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         token = (
             await client.post("/auth/login", json={"username": "guide01", "pin": "333333"})
@@ -92,33 +93,38 @@ async def kiosk(base: str, issues: int, latencies: list[float]) -> None:
             start = time.perf_counter()
             answer = await client.post(
                 "/tickets",
-                json={"line": "B"},
+                json={"line": line},
                 headers={**headers, "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
             )
             latencies.append(time.perf_counter() - start)
             assert answer.status_code == 201, answer.text
 
 
-async def run(base: str, kiosks: int, issues: int) -> tuple[float, list[float]]:
+async def run(base: str, kiosks: int, issues: int, lines: list[str]) -> tuple[float, list[float]]:
     latencies: list[float] = []
     start = time.perf_counter()
-    await asyncio.gather(*(kiosk(base, issues // kiosks, latencies) for _ in range(kiosks)))
+    each = issues // kiosks
+    await asyncio.gather(
+        *(kiosk(base, each, latencies, lines[i % len(lines)]) for i in range(kiosks))
+    )
     return len(latencies) / (time.perf_counter() - start), latencies
 
 
-def kiosk_process(base: str, kiosks: int, issues: int, out: Any) -> None:
-    out.put(asyncio.run(run(base, kiosks, issues))[1])
+def kiosk_process(base: str, kiosks: int, issues: int, lines: list[str], out: Any) -> None:
+    out.put(asyncio.run(run(base, kiosks, issues, lines))[1])
 
 
-def run_in(procs: int, base: str, kiosks: int, issues: int) -> tuple[float, list[float]]:
+def run_in(
+    procs: int, base: str, kiosks: int, issues: int, lines: list[str]
+) -> tuple[float, list[float]]:
     """The kiosks spread over `procs` processes (a hall's kiosks are machines of their own:
     one Python process's HTTP client would otherwise be what is measured)."""
     if procs == 1:
-        return asyncio.run(run(base, kiosks, issues))
+        return asyncio.run(run(base, kiosks, issues, lines))
     out: Any = multiprocessing.Queue()
     workers = [
         multiprocessing.Process(
-            target=kiosk_process, args=(base, kiosks // procs, issues // procs, out)
+            target=kiosk_process, args=(base, kiosks // procs, issues // procs, lines, out)
         )
         for _ in range(procs)
     ]
@@ -142,6 +148,9 @@ def main() -> None:
     parser.add_argument("--issues", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--procs", type=int, default=1, help="processes the kiosks run in")
+    parser.add_argument(
+        "--lines", nargs="+", default=["B"], help="the lines the kiosks issue for, in turn"
+    )
     args = parser.parse_args()
     for db in args.db:
         for waiting in args.waiting:
@@ -156,7 +165,7 @@ def main() -> None:
             }
             morning = functools.partial(lay_down, url, waiting)
             with central_serve(settings, morning) as (base, _server):
-                rate, latencies = run_in(args.procs, base, args.kiosks, args.issues)
+                rate, latencies = run_in(args.procs, base, args.kiosks, args.issues, args.lines)
                 latencies.sort()
                 p50 = statistics.median(latencies) * 1000
                 p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
@@ -164,7 +173,7 @@ def main() -> None:
                 print(
                     f"{db:8} {waiting:5} waiting: {rate:6.0f} issues/s, one issue p50 {p50:6.1f} ms"
                     f" p99 {p99:6.1f} ms ({args.kiosks} kiosks in {args.procs} processes,"
-                    f" {args.workers} workers;"
+                    f" {args.workers} workers; lines {' '.join(args.lines)};"
                     f" load {load:.1f})"
                 )
 

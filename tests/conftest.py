@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,35 @@ from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.hall import Hall
 
 DATA_DIR = default_data_dir()
+
+
+def _own_postgres_database() -> None:
+    """The tests run in two processes (pytest-xdist): each process but the first gets a
+    PostgreSQL database of its own beside CLERK_TEST_PG_URL's (`test_gw1` beside `test`),
+    made if missing, because a test empties its database's schema first. Done before any
+    test module reads the URL, and inherited by the processes the tests start. Without
+    PostgreSQL nothing is made, and its tests skip (or fail in CI) as they say."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker in ("", "gw0"):
+        return
+    url = os.environ.get("CLERK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            known = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own})
+            if known.first() is None:
+                conn.execute(text(f'CREATE DATABASE "{own}"'))
+        engine.dispose()
+    except Exception:  # no PostgreSQL here: its tests say so themselves
+        return
+    os.environ["CLERK_TEST_PG_URL"] = f"{base}/{own}"
+
+
+_own_postgres_database()
 
 
 @pytest.fixture(scope="session")

@@ -27,9 +27,11 @@ def format_ticket(prefix: str, sequence: int) -> str:
 
 
 def parse_ticket(text: str) -> tuple[str, int] | None:
-    """(prefix, sequence) of a ticket number, or None."""
+    """(prefix, sequence) of a ticket number, or None (also for A000: numbers start at 1)."""
     m = _TICKET.match(text.strip().upper())
-    return (m["prefix"], int(m["seq"])) if m else None
+    if m is None or not 1 <= int(m["seq"]) <= 9999:
+        return None
+    return m["prefix"], int(m["seq"])
 
 
 @dataclass(frozen=True, slots=True)

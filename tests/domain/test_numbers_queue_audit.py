@@ -92,6 +92,7 @@ def test_ticket_numbers() -> None:
     assert format_ticket("A", 1234) == "A1234"
     assert parse_ticket("b017") == ("B", 17)
     assert parse_ticket("B17X") is None
+    assert parse_ticket("A000") is None  # numbers start at 1: a typed A000 is no ticket
     with pytest.raises(ValueError):
         format_ticket("BB", 1)
 
