@@ -39,7 +39,7 @@ from clerk_console.central.models import (
     StaffRow,
 )
 from clerk_console.central.queue import Actor, _own_counter, aware, change_columns, emit
-from clerk_console.domain.case_number import parse_case_number
+from clerk_console.domain.case_number import CaseNumber, parse_case_number
 from clerk_console.domain.catalog import Catalog
 
 STATUSES = ("accepted", "deferred", "supplement", "rejected")
@@ -110,6 +110,19 @@ def _intake_clerk(s: Session, taken_by: str | None, actor: Actor) -> str:
     return actor.username
 
 
+def _checked(hall: str, number: str, status: str) -> CaseNumber:
+    """A sent case's number, parsed, of this hall (`hall`, when set), with a known status;
+    400 otherwise."""
+    parsed = parse_case_number(number)
+    if parsed is None:
+        raise bad_request("bad_case_number", f"{number!r} is not a case number")
+    if hall and parsed.hall != hall:
+        raise bad_request("foreign_case", f"case {parsed} is not of this hall ({hall})")
+    if status not in STATUSES:
+        raise bad_request("bad_case_status", f"status must be one of: {', '.join(STATUSES)}")
+    return parsed
+
+
 def body_digest(number: str, status: str, content: str) -> str:
     """The fingerprint of what a counter sent, to tell a replay from a different case."""
     return hashlib.sha256(f"{number}\n{status}\n{content}".encode()).hexdigest()
@@ -133,16 +146,9 @@ def receive_case(
     it is not. A case that ended in a one-time supplement notice is taken up again when the
     applicant returns, at any counter: the same number, `data.continues` naming it, under a
     new key; its trail records both decisions."""
-    parsed = parse_case_number(number)
-    if parsed is None:
-        raise bad_request("bad_case_number", f"{number!r} is not a case number")
+    parsed = _checked(meta(s, "hall_code"), number, status)
     number = str(parsed)  # one spelling: no stray space or lower case makes a second case
-    hall = meta(s, "hall_code")
-    if hall and parsed.hall != hall:
-        raise bad_request("foreign_case", f"case {number} is not of this hall ({hall})")
     clerk = _intake_clerk(s, taken_by, actor)
-    if status not in STATUSES:
-        raise bad_request("bad_case_status", f"status must be one of: {', '.join(STATUSES)}")
     content = json.dumps(data, ensure_ascii=False, sort_keys=True)
     # The fingerprint is of what was sent, as sent (`sent`; the stored `data` has the
     # shape's defaults filled in): a sending from before the shape was checked, its answer
@@ -235,21 +241,11 @@ def receive_new_cases(
     for i, sending in enumerate(sendings):
         if sending.data.get("continues"):
             continue
-        parsed = parse_case_number(sending.number)
         try:
-            if parsed is None:
-                raise bad_request("bad_case_number", f"{sending.number!r} is not a case number")
-            if hall and parsed.hall != hall:
-                raise bad_request("foreign_case", f"case {parsed} is not of this hall ({hall})")
-            if sending.status not in STATUSES:
-                raise bad_request(
-                    "bad_case_status", f"status must be one of: {', '.join(STATUSES)}"
-                )
-            _own_counter(actor, parsed.counter)
+            number = str(_checked(hall, sending.number, sending.status))
         except PlatformError as exc:
             refused[i] = exc
             continue
-        number = str(parsed)
         digest = body_digest(number, sending.status, _canonical(sending.sent))
         candidates[i] = (sending, number, digest)
     if not candidates:
@@ -273,6 +269,11 @@ def receive_new_cases(
         seen_numbers.add(number)
         parsed = parse_case_number(number)
         assert parsed is not None  # checked above
+        try:
+            _own_counter(actor, parsed.counter)  # as for a new case sent alone
+        except PlatformError as exc:
+            refused[i] = exc
+            continue
         row = CaseRow(
             number=number,
             idempotency_key=sending.key,
