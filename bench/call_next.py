@@ -103,10 +103,14 @@ class Connection:
     async def open(cls, port: int) -> Connection:
         return cls(*await asyncio.open_connection("127.0.0.1", port))
 
-    async def post(self, path: str, token: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+    async def post(
+        self, path: str, token: str, body: dict[str, Any] | None, key: str | None = None
+    ) -> tuple[int, Any]:
+        """POST `body` as JSON under the login `token` (and an `Idempotency-Key`)."""
         data = json.dumps(body).encode() if body is not None else b""
+        extra = f"Idempotency-Key: {key}\r\n" if key else ""
         self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n{extra}"
             f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n".encode()
             + data
         )

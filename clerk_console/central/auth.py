@@ -7,12 +7,14 @@ log in to that counter until the holder logs out or a supervisor takes it over (
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import Connection, Row, TextClause, bindparam, or_, text, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, delete, select
 
 from clerk_console.central.errors import conflict, forbidden, unauthorized
@@ -21,6 +23,7 @@ from clerk_console.central.queue import (
     Actor,
     _counter_changed,
     aware,
+    database_refusal,
     emit,
     get_counter,
 )
@@ -159,12 +162,53 @@ _WHO = (
 
 def actor_for(s: Session, token: str, now: datetime) -> Actor:
     """Who a bearer token belongs to, or 401."""
-    row = s.execute(_WHO, {"digest": token_digest(token)}).first()
+    return _actor(s.execute(_WHO, {"digest": token_digest(token)}).first(), now)
+
+
+def _actor(row: Row[Any] | None, now: datetime) -> Actor:
     if row is None:
         raise unauthorized("not_logged_in", "log in first")
     if aware(row.expires_at) <= now:
         raise unauthorized("login_expired", "the login has expired; log in again")
     return Actor(row.username, row.role, row.department, row.counter)
+
+
+@cache
+def _as_login(call: str) -> TextClause:
+    return text(
+        "SELECT who.expires_at, who.counter, who.username, who.role, who.department,"
+        f" CASE WHEN who.expires_at > :now AND who.role = ANY (:roles) THEN {call} END"
+        " AS answer FROM (SELECT auth_token.expires_at, auth_token.counter, staff.username,"
+        " staff.role, staff.department FROM auth_token JOIN staff"
+        " ON auth_token.username = staff.username WHERE auth_token.token_hash = :digest) who"
+    )
+
+
+def run_as_login(
+    conn: Connection,
+    call: str,
+    token: str,
+    now: datetime,
+    roles: tuple[str, ...],
+    values: dict[str, Any],
+) -> tuple[Actor, Any]:
+    """PostgreSQL: the login check and a database function's `call` (SQL that may name the
+    login's `who.username` and `who.counter`) in one statement, the call made only for a
+    login valid at `now` with one of `roles`: (who, what the call answered). 401 and 403
+    as `actor_for` and `require` say them; the function's own refusals as the platform's
+    errors. For the kiosks' hot path: one round trip a request."""
+    params = values | {"digest": token_digest(token), "now": now, "roles": list(roles)}
+    try:
+        row = conn.execute(_as_login(call), params).first()
+    except DBAPIError as exc:
+        refusal = database_refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+    who = _actor(row, now)
+    require(who, *roles)
+    assert row is not None
+    return who, row.answer
 
 
 def logout(s: Session, token: str, actor: Actor, now: datetime) -> None:

@@ -15,6 +15,9 @@ from sqlmodel import Field, SQLModel
 URGENT = "priority OR appointment_at IS NOT NULL"
 """Tickets that may jump their line (the partial index's condition; calls spell it alike)."""
 
+FINISHED = "status = 'finished'"
+"""ix_ticket_finished's condition on PostgreSQL."""
+
 
 class CentralModel(SQLModel, registry=registry()):
     """Base of the platform's tables: their own metadata, apart from a console's store."""
@@ -118,7 +121,15 @@ class TicketRow(CentralModel, table=True):
         # Calling takes the oldest waiting ticket of a line: this index answers it directly.
         Index("ix_ticket_waiting", "day", "status", "line", "issued_at", "id"),
         # The day's latest finished tickets: the pace a ticket slip estimates its wait by.
-        Index("ix_ticket_finished", "day", "status", "finished_at"),
+        # Partial on PostgreSQL, so that its planner never takes it for a count of waiting
+        # tickets (it did, on a morning whose day its statistics did not know yet).
+        Index(
+            "ix_ticket_finished",
+            "day",
+            "status",
+            "finished_at",
+            postgresql_where=text(FINISHED),
+        ),
         # The few urgent tickets (green channel, appointments), for the first step of a call.
         Index(
             "ix_ticket_urgent",

@@ -35,6 +35,7 @@ from clerk_console.central.models import (
     ChangeRow,
     CounterRow,
     LineRow,
+    PlatformMeta,
     TicketRow,
 )
 from clerk_console.domain.identifiers import check_mobile, mask_mobile
@@ -344,11 +345,11 @@ def issue_ticket(
     later than `on_time_until` (the booked window's end; else the appointment time) plus the
     allowed lateness queues as usual."""
     get_line(s, line)
-    late = False
-    if appointment_at and now > (on_time_until or appointment_at) + rules.appointment_late:
-        appointment_at, late = None, True  # too late for the booking: queue as usual
+    appointment_at, late = _on_time(appointment_at, on_time_until, now, rules)
     day = now.date()
     seq = _next_number(s, line, day)
+    if seq > MAX_SEQ:
+        raise _line_full(line)
     statement = insert(TICKET).values(
         number=format_ticket(line, seq),
         line=line,
@@ -362,8 +363,118 @@ def issue_ticket(
         walk_in=walk_in,
     )
     ticket = s.execute(statement.returning(*TICKET.c)).one()
-    _write(s, now, ticket, "issued", actor, detail={"priority": priority, "appointment_late": late})
+    _write(s, now, ticket, "issued", actor, detail=_issued_detail(priority, late))
     return ticket
+
+
+MAX_SEQ = 9999
+"""A line's numbers of a day run B001 … B9999."""
+
+
+def _line_full(line: str) -> PlatformError:
+    return conflict("line_full", f"line {line} has given out all {MAX_SEQ} numbers today")
+
+
+def _on_time(
+    appointment_at: datetime | None,
+    on_time_until: datetime | None,
+    now: datetime,
+    rules: QueueRules,
+) -> tuple[datetime | None, bool]:
+    """The appointment a ticket is called by, and whether it came too late for it (then it
+    queues as usual)."""
+    if appointment_at and now > (on_time_until or appointment_at) + rules.appointment_late:
+        return None, True
+    return appointment_at, False
+
+
+def _issued_detail(priority: bool, late: bool) -> dict[str, Any]:
+    return {"priority": priority, "appointment_late": late}
+
+
+@dataclass(frozen=True)
+class Slip:
+    """What a ticket slip says: the ticket, the people ahead in its line, the recent pace
+    and the open counters that serve the line (the wait is estimated from these)."""
+
+    ticket: dict[str, Any]
+    waiting_ahead: int
+    pace: timedelta | None
+    open_counters: int
+    hall_name: str
+    replayed: bool = False
+    """The press had been answered before (its key was known): the same ticket again."""
+
+    def view(self, rules: QueueRules) -> dict[str, Any]:
+        """The slip as the API answers it (IssuedOut)."""
+        estimate = estimated_wait(
+            self.waiting_ahead, self.pace or rules.average_service, self.open_counters
+        )
+        return {
+            "ticket": self.ticket,
+            "waiting_ahead": self.waiting_ahead,
+            "estimated_wait_seconds": int(estimate.total_seconds()),
+            "hall_name": self.hall_name,
+        }
+
+
+def read_slip(s: Session, ticket: Row[Any], day: date, replayed: bool = False) -> Slip:
+    """A ticket's slip from the line's own count and the recent pace (never the whole hall's
+    view: issuing costs the same at nine o'clock and at noon)."""
+    hall = s.get(PlatformMeta, "hall_name")
+    return Slip(
+        ticket=ticket_view(ticket),
+        waiting_ahead=waiting_ahead(s, ticket),
+        pace=recent_service(s, day),
+        open_counters=open_counters_for(s, ticket.line),
+        hall_name=hall.value if hall else "",
+        replayed=replayed,
+    )
+
+
+ISSUE_CALL = (
+    "clerk_issue(:line, :day, :now, :priority, :appointment_at, :detail,"
+    " who.username, who.counter, :key)"
+)
+"""PostgreSQL: a kiosk's press, for `auth.run_as_login` with `issue_values`: the ticket
+issued (or the one its key was answered with before) and its slip's facts in one round
+trip, the database function doing what `issue_ticket` and `read_slip` do (migration
+0017). The same key sent twice at once raises IntegrityError on the key for the second:
+read again, it is a replay."""
+
+
+def issue_values(
+    line: str,
+    now: datetime,
+    rules: QueueRules,
+    *,
+    priority: bool,
+    appointment_at: datetime | None,
+    key: str | None,
+) -> dict[str, Any]:
+    """The values of ISSUE_CALL."""
+    appointment_at, late = _on_time(appointment_at, None, now, rules)
+    return {
+        "line": line,
+        "day": now.date(),
+        "priority": priority,
+        "appointment_at": appointment_at,
+        "detail": _json(_issued_detail(priority, late)),
+        "key": key,
+    }
+
+
+def slip_of(answer: dict[str, Any]) -> Slip:
+    """The slip ISSUE_CALL answered."""
+    pace = answer["pace_seconds"]
+    return Slip(
+        ticket=answer["ticket"],
+        waiting_ahead=answer["waiting_ahead"],
+        pace=timedelta(seconds=float(pace)) if pace is not None else None,
+        open_counters=answer["open_counters"],
+        hall_name=answer["hall_name"],
+        replayed=answer["replayed"],
+    )
 
 
 # --- appointments -------------------------------------------------------------------------
@@ -600,11 +711,21 @@ def _counter_step(
     try:
         return s.execute(_COUNTER_STEP, values).one()
     except DBAPIError as exc:
-        diag = getattr(exc.orig, "diag", None)
-        status = _SQLSTATE_STATUS.get(getattr(exc.orig, "sqlstate", None) or "")
-        if status is None or diag is None:
+        refusal = database_refusal(exc)
+        if refusal is None:
             raise
-        raise PlatformError(status, diag.message_primary, diag.message_detail) from None
+        raise refusal from None
+
+
+def database_refusal(exc: DBAPIError) -> PlatformError | None:
+    """A refusal raised by one of the platform's database functions (SQLSTATE CC400, CC404,
+    CC409, the error code as its message) as the platform's error; None for any other
+    fault."""
+    diag = getattr(exc.orig, "diag", None)
+    status = _SQLSTATE_STATUS.get(getattr(exc.orig, "sqlstate", None) or "")
+    if status is None or diag is None:
+        return None
+    return PlatformError(status, diag.message_primary, diag.message_detail)
 
 
 def _hand_to(
