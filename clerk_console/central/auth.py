@@ -26,6 +26,7 @@ from clerk_console.central.queue import (
     database_refusal,
     emit,
     get_counter,
+    own_counter,
 )
 from clerk_console.central.security import (
     LOCK_MINUTES,
@@ -174,11 +175,15 @@ def _actor(row: Row[Any] | None, now: datetime) -> Actor:
 
 
 @cache
-def _as_login(call: str) -> TextClause:
+def _as_login(call: str, at_counter: bool) -> TextClause:
+    # Who may: as _actor, require and queue.own_counter decide it after the statement.
+    may = "who.expires_at > :now AND who.role = ANY (:roles)"
+    if at_counter:
+        may += " AND (who.role IN ('supervisor', 'admin') OR who.counter = :at_counter)"
     return text(
         "SELECT who.expires_at, who.counter, who.username, who.role, who.department,"
-        f" CASE WHEN who.expires_at > :now AND who.role = ANY (:roles) THEN {call} END"
-        " AS answer FROM (SELECT auth_token.expires_at, auth_token.counter, staff.username,"
+        f" CASE WHEN {may} THEN {call} END AS answer"
+        " FROM (SELECT auth_token.expires_at, auth_token.counter, staff.username,"
         " staff.role, staff.department FROM auth_token JOIN staff"
         " ON auth_token.username = staff.username WHERE auth_token.token_hash = :digest) who"
     )
@@ -191,15 +196,21 @@ def run_as_login(
     now: datetime,
     roles: tuple[str, ...],
     values: dict[str, Any],
+    *,
+    at_counter: int | None = None,
 ) -> tuple[Actor, Any]:
     """PostgreSQL: the login check and a database function's `call` (SQL that may name the
     login's `who.username` and `who.counter`) in one statement, the call made only for a
-    login valid at `now` with one of `roles`: (who, what the call answered). 401 and 403
-    as `actor_for` and `require` say them; the function's own refusals as the platform's
-    errors. For the kiosks' hot path: one round trip a request."""
+    login valid at `now` with one of `roles` (and, with `at_counter`, logged in to that
+    counter, or a supervisor's): (who, what the call answered). 401 and 403 as
+    `actor_for`, `require` and the queue's own-counter rule say them; the function's own
+    refusals as the platform's errors. For the hall's hot paths (a kiosk's press, a
+    counter's call): one round trip a request, without BEGIN and COMMIT."""
     params = values | {"digest": token_digest(token), "now": now, "roles": list(roles)}
+    if at_counter is not None:
+        params["at_counter"] = at_counter
     try:
-        row = conn.execute(_as_login(call), params).first()
+        row = conn.execute(_as_login(call, at_counter is not None), params).first()
     except DBAPIError as exc:
         refusal = database_refusal(exc)
         if refusal is None:
@@ -207,7 +218,9 @@ def run_as_login(
         raise refusal from None
     who = _actor(row, now)
     require(who, *roles)
-    assert row is not None
+    if at_counter is not None:
+        own_counter(who, at_counter)
+    assert row is not None and row.answer is not None, "the statement and the checks agree"
     return who, row.answer
 
 

@@ -38,7 +38,7 @@ from clerk_console.central.models import (
     HandoffRow,
     StaffRow,
 )
-from clerk_console.central.queue import Actor, _own_counter, aware, change_columns, emit
+from clerk_console.central.queue import Actor, aware, change_columns, emit, own_counter
 from clerk_console.domain.case_number import CaseNumber, parse_case_number
 from clerk_console.domain.catalog import Catalog
 
@@ -168,7 +168,7 @@ def receive_case(
     if existing is None:
         if continues:
             raise conflict("unknown_case", f"case {number} to continue is not on the platform")
-        _own_counter(actor, parsed.counter)  # a clerk sends the cases of their own counter
+        own_counter(actor, parsed.counter)  # a clerk sends the cases of their own counter
         row = CaseRow(
             number=number,
             idempotency_key=key,
@@ -270,7 +270,7 @@ def receive_new_cases(
         parsed = parse_case_number(number)
         assert parsed is not None  # checked above
         try:
-            _own_counter(actor, parsed.counter)  # as for a new case sent alone
+            own_counter(actor, parsed.counter)  # as for a new case sent alone
         except PlatformError as exc:
             refused[i] = exc
             continue

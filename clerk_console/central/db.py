@@ -38,12 +38,13 @@ SECRET_FILE = "central.secret"
 FUNCTIONS = (
     "case_event_append_only",
     "clerk_counter_step",
+    "clerk_issue",
     "clerk_write",
     "clerk_counter_view",
     "clerk_ticket_view",
     "clerk_iso",
 )
-"""The platform's PostgreSQL functions (migration 0004)."""
+"""The platform's PostgreSQL functions (migrations 0004, 0017)."""
 
 
 def now() -> datetime:

@@ -274,7 +274,7 @@ def _update_ticket(columns: tuple[str, ...]) -> UpdateBase:
     )
 
 
-def _own_counter(actor: Actor, number: int) -> None:
+def own_counter(actor: Actor, number: int) -> None:
     """Clerks act only on the counter they are logged in to; supervisors anywhere."""
     if actor.role in ("supervisor", "admin"):
         return
@@ -292,7 +292,7 @@ def _holding(counter: Row[Any]) -> int:
 
 def _at_hand(s: Session, counter_no: int, actor: Actor) -> tuple[Row[Any], Row[Any]]:
     """The actor's counter, locked, and the ticket at hand there (or 409)."""
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     counter = _lock_counter(s, counter_no)
     return counter, s.execute(_TICKET_BY_ID, {"id": _holding(counter)}).one()
 
@@ -598,13 +598,9 @@ def call_next(
     transaction: if nothing is waiting, neither happens. `expect` names the ticket being
     finished: sent again after its answer was lost, the request answers the ticket it
     called the first time instead of finishing that one unseen (see `_expected`)."""
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     if finish is not None:
         _check_outcome(finish)
-    if _on_postgres(s):
-        return _counter_step(
-            s, counter_no, actor, now, rules, finish=finish, call=True, expect=expect
-        )
     counter = _lock_counter(s, counter_no)
     if finish is not None and expect is not None:
         replay = _expected(s, counter, expect, now, call=True)
@@ -679,42 +675,38 @@ def _on_postgres(s: Session) -> bool:
     return s.get_bind().dialect.name == "postgresql"
 
 
-_COUNTER_STEP = text(
-    "SELECT * FROM clerk_counter_step("
-    ":counter_no, :username, :now, :due_before, :finish, :call, :expect)"
+STEP_CALL = (
+    "(SELECT clerk_ticket_view(t) FROM clerk_counter_step(:counter_no, who.username, :now,"
+    " :due_before, :finish, :call, :expect) t)"
 )
-_SQLSTATE_STATUS = {"CC400": 400, "CC404": 404, "CC409": 409}
+"""PostgreSQL: finish and/or call next, for `auth.run_as_login` with `step_values`: the
+database function that does what `call_next` and `finish` do here (`_finish`, `_claim`,
+`_expected`, `_write`; migrations 0004, 0014), the ticket it answers as `ticket_view`
+shows it."""
 
 
-def _counter_step(
-    s: Session,
+def step_values(
     counter_no: int,
-    actor: Actor,
     now: datetime,
     rules: QueueRules,
     *,
     finish: str | None,
     call: bool,
     expect: str | None = None,
-) -> Row[Any]:
-    """Finish and/or call next on PostgreSQL: one round trip to the database function that
-    does what `_finish`, `_claim` and `_write` do (migrations 0004, 0014)."""
-    values = {
+) -> dict[str, Any]:
+    """The values of STEP_CALL (a finish's outcome checked first)."""
+    if finish is not None:
+        _check_outcome(finish)
+    return {
         "counter_no": counter_no,
-        "username": actor.username,
-        "now": now,
         "due_before": now + rules.appointment_early,
         "finish": finish,
         "call": call,
         "expect": expect,
     }
-    try:
-        return s.execute(_COUNTER_STEP, values).one()
-    except DBAPIError as exc:
-        refusal = database_refusal(exc)
-        if refusal is None:
-            raise
-        raise refusal from None
+
+
+_SQLSTATE_STATUS = {"CC400": 400, "CC404": 404, "CC409": 409}
 
 
 def database_refusal(exc: DBAPIError) -> PlatformError | None:
@@ -738,7 +730,7 @@ def _hand_to(
 
 def call_ticket(s: Session, counter_no: int, number: str, actor: Actor, now: datetime) -> Row[Any]:
     """Call one waiting (or parked) ticket by number, if it is for this counter's lines."""
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     counter = _lock_counter(s, counter_no)
     _ready_to_call(counter)
     t = find_ticket(s, number, now.date(), lock=True)
@@ -857,12 +849,8 @@ def finish(
     """Service ended (办结), with an outcome. `expect` names the ticket: sent again after
     its answer was lost, the request answers that ticket, finished, and finishes nothing
     else."""
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     _check_outcome(outcome)
-    if _on_postgres(s):
-        return _counter_step(
-            s, counter_no, actor, now, QueueRules(), finish=outcome, call=False, expect=expect
-        )
     counter = _lock_counter(s, counter_no)
     if expect is not None:
         replay = _expected(s, counter, expect, now, call=False)
@@ -916,7 +904,7 @@ def _finish(s: Session, counter: Row[Any], outcome: str, actor: Actor, now: date
 
 def walk_in(s: Session, counter_no: int, line: str, actor: Actor, now: datetime) -> Row[Any]:
     """Serve someone who has no ticket: a ticket is made and is at once at this counter."""
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     counter = _lock_counter(s, counter_no)
     _ready_to_call(counter)
     ticket = issue_ticket(s, line, actor, now, QueueRules(), walk_in=True)
@@ -939,7 +927,7 @@ def served_offline(
     of its own. A ticket still waiting is finished as served then; one the hall moved on
     meanwhile (called elsewhere, finished, no-show) keeps what the hall did and the visit
     is recorded on it. (the ticket, whether it was taken as served offline)"""
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     _check_outcome(outcome)
     served = {
         "status": "finished",
@@ -995,7 +983,7 @@ def set_counter_status(
     """Open, pause or close a counter. A counter with a ticket at hand cannot close."""
     if status not in ("open", "paused", "closed"):
         raise bad_request("bad_status", "status must be open, paused or closed")
-    _own_counter(actor, counter_no)
+    own_counter(actor, counter_no)
     counter = get_counter(s, counter_no, lock=True)
     if status == "closed" and counter.current_ticket is not None:
         raise conflict("counter_busy", f"counter {counter_no} has a ticket at hand")
