@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from clerk_console.domain.search import HitKind, SearchKey
 from clerk_console.store.local import STORE_FILE, LocalStore
@@ -84,6 +84,41 @@ def test_audit_log_chains_and_refuses_changes(store: LocalStore) -> None:
         conn.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 2")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("DELETE FROM audit_log WHERE seq = 2")
+
+
+def test_appending_to_the_audit_log_costs_the_same_however_long_it_is(
+    store: LocalStore,
+) -> None:
+    """A console's log grows all its life: an entry appended after 2,000 does the same work
+    as one after 200 (counted in SQLite's own steps, not in time). It read the whole log."""
+
+    def steps_of_one_append() -> int:
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        @event.listens_for(store.engine, "checkout")
+        def watch(dbapi: sqlite3.Connection, _record: object, _proxy: object) -> None:
+            dbapi.set_progress_handler(count, 100)
+
+        try:
+            store.append_audit("clerk01", "test.step", "S1")
+        finally:
+            event.remove(store.engine, "checkout", watch)
+            with store.engine.connect() as conn:
+                conn.connection.dbapi_connection.set_progress_handler(None, 0)  # type: ignore[union-attr]
+        return steps[0]
+
+    for i in range(200):
+        store.append_audit("clerk01", "test.fill", f"F{i}")
+    short = steps_of_one_append()
+    for i in range(1800):
+        store.append_audit("clerk01", "test.fill", f"G{i}")
+    long = steps_of_one_append()
+    assert long <= short + 2, (short, long)
+    assert store.verify_audit() == (2002, None)
 
 
 def test_audit_verify_names_the_first_tampered_entry(store: LocalStore) -> None:

@@ -75,6 +75,11 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+# LIMIT 1: without it the ORM reads the whole log to give the first row, and every entry
+# appended costs more than the last (a console's log grows all its life).
+_NEWEST_AUDIT = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(1)
+
+
 def _append_audit(
     s: Session,
     actor: str,
@@ -87,7 +92,7 @@ def _append_audit(
     """Append one entry, chained to the previous one, in the caller's transaction (which
     holds the write lock: BEGIN IMMEDIATE), so a change and its entry commit together."""
     stamp = (at or _utcnow()).isoformat()
-    last = s.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
+    last = s.exec(_NEWEST_AUDIT).first()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     fields = AuditFields(seq, stamp, actor, counter, action, subject, dict(detail or {}))
@@ -384,7 +389,7 @@ class LocalStore:
     def audit_head(self) -> tuple[int, str] | None:
         """(seq, hash) of the newest audit entry; None for an empty log."""
         with self.session() as s:
-            last = s.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc())).first()
+            last = s.exec(_NEWEST_AUDIT).first()
             return None if last is None else (last.seq, last.hash)
 
     def anchored_seq(self) -> int:
