@@ -29,6 +29,7 @@ from clerk_console.central.handoffs import (
     masked_case_data,
     opened_handoffs,
     plan_handoffs,
+    queue_messages,
     record_event,
 )
 from clerk_console.central.models import (
@@ -326,10 +327,14 @@ def receive_new_cases(
         for handoff, handoff_id in zip(opened, ids, strict=True):
             handoff.id = handoff_id
     events: list[trail.NewEvent] = []
+    messages = []
     for row, _, rows, instant in cases:
         if row.status in ACCEPTED:
-            events += opened_handoffs(s, row, rows, instant, office, now)
+            opened_events, message = opened_handoffs(row, rows, instant, office, now)
+            events += opened_events
+            messages.append(message)
     trail.append_many(s, events)
+    queue_messages(s, messages)
     return stored, refused
 
 

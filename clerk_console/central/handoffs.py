@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import insert, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -106,18 +106,40 @@ def record_event(
 def _notify(
     s: Session, case: CaseRow, kind: str, office: BackOffice, now: datetime, **values: Any
 ) -> None:
+    """Queue the applicant's message about the case (in the caller's transaction)."""
+    message = _message(case, kind, office, now, **values)
+    if message is not None:
+        s.add(NotificationRow(**message))
+
+
+def _message(
+    case: CaseRow, kind: str, office: BackOffice, now: datetime, **values: Any
+) -> dict[str, Any] | None:
+    """The columns of the applicant's message about the case; None when nobody can be told
+    (the case shows its state at the counter)."""
     data = stored_data(case.data_json)
     mobile = (data.get("agent") or {}).get("mobile") or (data.get("applicant") or {}).get(
         "mobile", ""
     )
     if not mobile:
-        return  # nobody to tell: the case shows its state at the counter
+        return None
     text = office.notices.line(kind, hall=office.hall_name, number=case.number, **values)
-    s.add(
-        NotificationRow(
-            case_number=case.number, kind=kind, mobile=mobile, text=text, created_at=now
-        )
-    )
+    return {
+        "case_number": case.number,
+        "kind": kind,
+        "mobile": mobile,
+        "text": text,
+        "status": "queued",
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def queue_messages(s: Session, messages: Sequence[dict[str, Any] | None]) -> None:
+    """Queue applicants' messages (`_message`'s columns) in one statement."""
+    rows = [m for m in messages if m is not None]
+    if rows:
+        s.execute(insert(NotificationRow.__table__), rows)  # type: ignore[attr-defined]
 
 
 def case_items(data: Mapping[str, Any]) -> list[str]:
@@ -135,7 +157,9 @@ def open_handoffs(s: Session, case: CaseRow, office: BackOffice, now: datetime) 
     s.add(case)
     s.add_all(rows)
     s.flush()
-    trail.append_many(s, opened_handoffs(s, case, rows, instant, office, now))
+    events, message = opened_handoffs(case, rows, instant, office, now)
+    trail.append_many(s, events)
+    queue_messages(s, [message])
     return rows
 
 
@@ -174,15 +198,15 @@ def plan_handoffs(
 
 
 def opened_handoffs(
-    s: Session,
     case: CaseRow,
     rows: Sequence[HandoffRow],
     instant: Sequence[str],
     office: BackOffice,
     now: datetime,
-) -> list[trail.NewEvent]:
-    """After the handoffs are flushed (they have ids): the trail's events saying so, for
-    the caller to append, and the applicant's message (added)."""
+) -> tuple[list[trail.NewEvent], dict[str, Any] | None]:
+    """After the handoffs are written (they have ids): the trail's events saying so and
+    the applicant's message (`_message`), for the caller to append and queue (a batch
+    writes those of all its cases together)."""
     events = []
     for row in rows:
         detail = {
@@ -197,8 +221,7 @@ def opened_handoffs(
         events.append(trail.NewEvent(case.number, "instant.at_counter", "platform", now, detail))
     latest = max((r.due_on for r in rows if r.due_on), default=None)
     decision = _loads(case.data_json).get("decision") or {}
-    _notify(
-        s,
+    message = _message(
         case,
         "accepted",
         office,
@@ -206,7 +229,7 @@ def opened_handoffs(
         password=decision.get("query_password", "") or "",
         due=latest.isoformat() if latest else "",
     )
-    return events
+    return events, message
 
 
 def _pauses(row: HandoffRow) -> list[Pause]:
