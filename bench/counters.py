@@ -25,6 +25,7 @@ import asyncio
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +44,7 @@ from call_next import (
     reset_tickets,
     serve,
 )
+from served import cpu_seconds
 from sqlmodel import Session
 
 from clerk_console.central.db import make_engine
@@ -128,8 +130,15 @@ async def consoles(
 
 
 def run(
-    port: int, counters: int, procs: int, kind: str, rate: float | None
-) -> tuple[float, list[float], list[int]]:
+    server: subprocess.Popen[bytes],
+    port: int,
+    counters: int,
+    procs: int,
+    kind: str,
+    rate: float | None,
+) -> tuple[float, list[float], list[int], tuple[float, float]]:
+    """(seconds, latencies, tickets called, CPU seconds of the platform and of PostgreSQL
+    from the first call to the last answer: the logins before are not counted)."""
     numbers = list(range(FIRST, FIRST + counters))
     shares = [numbers[i::procs] for i in range(procs)]
     out: Any = multiprocessing.Queue()
@@ -142,6 +151,8 @@ def run(
     ]
     for worker in workers:
         worker.start()
+    time.sleep(max(0.0, begin - time.time()))
+    before = cpu_seconds(server)
     latencies: list[float] = []
     called: list[int] = []
     for _ in workers:
@@ -149,10 +160,11 @@ def run(
         latencies += part_latencies
         called += part_called
     ended = time.time()
+    platform, database = (a - b for a, b in zip(cpu_seconds(server), before, strict=True))
     for worker in workers:
         worker.join()
     # Counted from the first call to the moment the last console reported.
-    return ended - begin, latencies, called
+    return ended - begin, latencies, called, (platform, database)
 
 
 def figures(seconds: float, latencies: list[float], called: list[int]) -> str:
@@ -194,12 +206,16 @@ def main() -> None:
             plan += [(kind, rate) for rate in args.rate for kind in ("lean", "console")]
             for kind, rate in plan:
                 reset_tickets(url)
-                seconds, latencies, called = run(port, args.counters, args.procs, kind, rate)
+                seconds, latencies, called, (platform, database) = run(
+                    process, port, args.counters, args.procs, kind, rate
+                )
                 share = len(called) / seconds / raw
                 load = "closed loop" if rate is None else f"@ {rate:.0f}/s"
+                each = 1000 / max(1, len(called))
                 print(
                     f"  {kind:8s} {load:12s} {figures(seconds, latencies, called)}"
-                    f"  {share:5.0%} of raw"
+                    f"  {share:5.0%} of raw; CPU a call: platform {platform * each:.2f} ms,"
+                    f" database {database * each:.2f} ms"
                 )
         finally:
             process.terminate()

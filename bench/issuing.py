@@ -1,15 +1,17 @@
-"""Issuing tickets as the day fills: a kiosk's ticket at 0 and at 5,000 waiting (goal: the
-cost of an issue independent of the day's size, >= 500 issues/s).
+"""Issuing tickets as the day fills: a kiosk's ticket at 0 and at 5,000 waiting (goal: the cost
+of an issue independent of the day's size, >= 500 issues/s).
 
 A real `clerk-console central serve` (uvicorn, its own process) on PostgreSQL (the database
 `clerk_bench` beside CLERK_TEST_PG_URL's, made if missing) or SQLite; kiosks are asyncio
 tasks with their own logins and HTTP clients, each press under its own key. Printed per
-database and day: issues per second (closed loop), p50/p99 of one issue, and the machine's
-load average. `--lines A B C D E` spreads the kiosks over lines (a line's numbers are taken
-in turn, so one line alone is the worst case). Two kinds of kiosk, one after the other on
-the same platform: `lean`, a minimal HTTP client (bench/call_next.py's), whose figure is the
-platform's; `httpx`, the client a kiosk runs, which here shares the platform's two cores.
-A line gives out 9,999 numbers a day: keep --issues times the kinds below that.
+database and day: issues per second (closed loop), p50/p99 of one issue, the CPU time an
+issue cost the platform and the database (steadier than the rate on two shared cores), and
+the machine's load average. `--lines A B C D E` spreads the kiosks over lines (a line's
+numbers are taken in turn, so one line alone is the worst case). Two kinds of kiosk, one
+after the other on the same platform: `lean`, a minimal HTTP client (bench/call_next.py's),
+whose figure is the platform's; `httpx`, the client a kiosk runs, which here shares the
+platform's two cores. A line gives out 9,999 numbers a day: keep --issues times the kinds
+below that.
 
     python3 bench/issuing.py [--db postgres sqlite] [--waiting 0 5000] [--kiosks 8]
                              [--issues 1000] [--procs N] [--workers N] [--lines B]
@@ -34,7 +36,7 @@ from typing import Any
 
 import httpx
 from call_next import Connection
-from served import central_serve
+from served import central_serve, cpu_seconds
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
@@ -215,18 +217,25 @@ def main() -> None:
                 "WORKERS": str(args.workers),
             }
             morning = functools.partial(lay_down, url, waiting)
-            with central_serve(settings, morning) as (base, _server):
+            with central_serve(settings, morning) as (base, server):
                 for client in args.client:
                     load = os.getloadavg()[0]
+                    before = cpu_seconds(server)
                     rate, latencies = run_in(
                         args.procs, base, args.kiosks, args.issues, args.lines, client == "lean"
+                    )
+                    platform_ms, database_ms = (
+                        (after - earlier) * 1000 / len(latencies)
+                        for after, earlier in zip(cpu_seconds(server), before, strict=True)
                     )
                     latencies.sort()
                     p50 = statistics.median(latencies) * 1000
                     p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
                     print(
                         f"{db:8} {waiting:5} waiting, {client:5}: {rate:6.0f} issues/s,"
-                        f" one issue p50 {p50:6.1f} ms p99 {p99:6.1f} ms ({args.kiosks} kiosks"
+                        f" one issue p50 {p50:6.1f} ms p99 {p99:6.1f} ms; CPU an issue:"
+                        f" platform {platform_ms:.2f} ms, database {database_ms:.2f} ms"
+                        f" ({args.kiosks} kiosks"
                         f" in {args.procs} processes, {args.workers} workers;"
                         f" lines {' '.join(args.lines)}; load before {load:.1f})"
                     )

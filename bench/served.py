@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -41,3 +42,40 @@ def central_serve(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _stat(pid: str) -> tuple[str, int, float, float] | None:
+    """(command, parent, own CPU seconds, its waited-for children's), or None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    command = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text.rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    reaped = (int(fields[13]) + int(fields[14])) / tick  # cutime, cstime
+    return command, int(fields[1]), own, reaped
+
+
+def cpu_seconds(server: subprocess.Popen[bytes]) -> tuple[float, float]:
+    """CPU seconds used so far by the platform (its process and its workers) and by the
+    local PostgreSQL (the live backends, and through the postmaster the ended ones). Read
+    before and after a run, they give the run's cost whatever else the machine did
+    meanwhile, which a rate on two shared cores does not. (0, 0) without /proc."""
+    proc = Path("/proc")
+    stats = (
+        {e.name: _stat(e.name) for e in proc.iterdir() if e.name.isdigit()} if proc.is_dir() else {}
+    )
+    platform = postgres = 0.0
+    for pid, stat in stats.items():
+        if stat is None:
+            continue
+        command, parent, own, reaped = stat
+        if int(pid) == server.pid or parent == server.pid:
+            platform += own
+        elif command == "postgres":
+            above = stats.get(str(parent))
+            postmaster = above is None or above[0] != "postgres"
+            postgres += own + (reaped if postmaster else 0.0)
+    return platform, postgres

@@ -422,9 +422,8 @@ def create_app(
     ) -> str:
         return token_of(credentials)
 
-    # On PostgreSQL, a kiosk's press and a counter's finishing and calling next are one
-    # statement each, the login checked in it (database functions, atomic by themselves):
-    # they run without BEGIN and COMMIT.
+    # On PostgreSQL, finishing and calling next are one statement (a database function,
+    # atomic by itself): they run without BEGIN and COMMIT, two round trips fewer.
     one_statement = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def counter_op(
@@ -432,26 +431,18 @@ def create_app(
         op: Callable[[Session, int, Actor, datetime], Any],
         token: str,
         *,
-        step: dict[str, Any] | None = None,
+        hot: bool = False,
     ) -> Response:
-        """A counter's operation as the login `token`, answered as its ticket. `step`
-        (finish and/or call next: `queue.step_values`' keywords) is the hall's hot path:
-        on PostgreSQL one statement, the login checked with it (`auth.run_as_login`)."""
+        # The login is checked on the operation's own connection: a counter's calls are the
+        # hall's hot path, and one connection and one thread hop per request is the budget.
         stamp = clock()
-        if step is not None and is_postgres(engine):
-            values = queue.step_values(number, stamp, rules, **step)
-            with one_statement.connect() as conn:
-                _who, view = auth.run_as_login(
-                    conn, queue.STEP_CALL, token, stamp, COUNTER_ROLES, values, at_counter=number
-                )
-        else:
-            with Session(engine, expire_on_commit=False) as s, s.begin():
-                who = auth.actor_for(s, token, stamp)
-                auth.require(who, *COUNTER_ROLES)
-                view = queue.ticket_view(op(s, number, who, stamp))
-        # Built by ticket_view (or the database's clerk_ticket_view, field for field), which
-        # is TicketOut's shape (a test holds them together): answered as it is, without
-        # validating it again on the hot path.
+        bind = one_statement if hot and is_postgres(engine) else engine
+        with Session(bind, expire_on_commit=False) as s, s.begin():
+            who = auth.actor_for(s, token, stamp)
+            auth.require(who, *COUNTER_ROLES)
+            view = queue.ticket_view(op(s, number, who, stamp))
+        # Built by ticket_view, which is TicketOut's shape (a test holds them together):
+        # answered as it is, without validating it again on the hot path.
         return Response(json.dumps(view, ensure_ascii=False), media_type="application/json")
 
     app.include_router(
@@ -710,24 +701,9 @@ def create_app(
         raise AssertionError("unreachable")
 
     def issue_once(body: TicketIn, token: str, key: str | None, stamp: datetime) -> queue.Slip:
-        if is_postgres(engine):
-            # One statement (the login, then the issue with its slip), without BEGIN and
-            # COMMIT: the database function is atomic by itself.
-            values = queue.issue_values(
-                body.line,
-                stamp,
-                rules,
-                priority=body.priority,
-                appointment_at=body.appointment_at,
-                key=key,
-            )
-            with one_statement.connect() as conn:
-                _who, answer = auth.run_as_login(
-                    conn, queue.ISSUE_CALL, token, stamp, ISSUE_ROLES, values
-                )
-            return queue.slip_of(answer)
         # Only the numbering and the writes hold the line's counter row (and SQLite's one
-        # writer): the slip is read after the commit.
+        # writer): the slip is read after the commit, so kiosks of one line take turns for
+        # a moment only.
         with tx() as s:
             who = auth.actor_for(s, token, stamp)
             auth.require(who, *ISSUE_ROLES)
@@ -1051,7 +1027,7 @@ def create_app(
             number,
             lambda s, n, a, t: queue.call_next(s, n, a, t, rules, finish=outcome, expect=expect),
             key,
-            step={"finish": outcome, "call": True, "expect": expect},
+            hot=True,
         )
 
     @app.post("/counters/{number}/call", response_model=TicketOut, responses=ERRORS)
@@ -1103,7 +1079,7 @@ def create_app(
             number,
             lambda s, n, a, t: queue.finish(s, n, body.outcome, a, t, body.ticket),
             key,
-            step={"finish": body.outcome, "call": False, "expect": body.ticket},
+            hot=True,
         )
 
     @app.post("/counters/{number}/walk-in", response_model=TicketOut, responses=ERRORS)

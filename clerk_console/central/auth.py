@@ -7,14 +7,12 @@ log in to that counter until the holder logs out or a supervisor takes it over (
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, TextClause, bindparam, or_, text, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, delete, select
 
 from clerk_console.central.errors import conflict, forbidden, unauthorized
@@ -23,10 +21,8 @@ from clerk_console.central.queue import (
     Actor,
     _counter_changed,
     aware,
-    database_refusal,
     emit,
     get_counter,
-    own_counter,
 )
 from clerk_console.central.security import (
     LOCK_MINUTES,
@@ -163,65 +159,12 @@ _WHO = (
 
 def actor_for(s: Session, token: str, now: datetime) -> Actor:
     """Who a bearer token belongs to, or 401."""
-    return _actor(s.execute(_WHO, {"digest": token_digest(token)}).first(), now)
-
-
-def _actor(row: Row[Any] | None, now: datetime) -> Actor:
+    row = s.execute(_WHO, {"digest": token_digest(token)}).first()
     if row is None:
         raise unauthorized("not_logged_in", "log in first")
     if aware(row.expires_at) <= now:
         raise unauthorized("login_expired", "the login has expired; log in again")
     return Actor(row.username, row.role, row.department, row.counter)
-
-
-@cache
-def _as_login(call: str, at_counter: bool) -> TextClause:
-    # Who may: as _actor, require and queue.own_counter decide it after the statement.
-    may = "who.expires_at > :now AND who.role = ANY (:roles)"
-    if at_counter:
-        may += " AND (who.role IN ('supervisor', 'admin') OR who.counter = :at_counter)"
-    return text(
-        "SELECT who.expires_at, who.counter, who.username, who.role, who.department,"
-        f" CASE WHEN {may} THEN {call} END AS answer"
-        " FROM (SELECT auth_token.expires_at, auth_token.counter, staff.username,"
-        " staff.role, staff.department FROM auth_token JOIN staff"
-        " ON auth_token.username = staff.username WHERE auth_token.token_hash = :digest) who"
-    )
-
-
-def run_as_login(
-    conn: Connection,
-    call: str,
-    token: str,
-    now: datetime,
-    roles: tuple[str, ...],
-    values: dict[str, Any],
-    *,
-    at_counter: int | None = None,
-) -> tuple[Actor, Any]:
-    """PostgreSQL: the login check and a database function's `call` (SQL that may name the
-    login's `who.username` and `who.counter`) in one statement, the call made only for a
-    login valid at `now` with one of `roles` (and, with `at_counter`, logged in to that
-    counter, or a supervisor's): (who, what the call answered). 401 and 403 as
-    `actor_for`, `require` and the queue's own-counter rule say them; the function's own
-    refusals as the platform's errors. For the hall's hot paths (a kiosk's press, a
-    counter's call): one round trip a request, without BEGIN and COMMIT."""
-    params = values | {"digest": token_digest(token), "now": now, "roles": list(roles)}
-    if at_counter is not None:
-        params["at_counter"] = at_counter
-    try:
-        row = conn.execute(_as_login(call, at_counter is not None), params).first()
-    except DBAPIError as exc:
-        refusal = database_refusal(exc)
-        if refusal is None:
-            raise
-        raise refusal from None
-    who = _actor(row, now)
-    require(who, *roles)
-    if at_counter is not None:
-        own_counter(who, at_counter)
-    assert row is not None and row.answer is not None, "the statement and the checks agree"
-    return who, row.answer
 
 
 def logout(s: Session, token: str, actor: Actor, now: datetime) -> None:

@@ -38,13 +38,12 @@ SECRET_FILE = "central.secret"
 FUNCTIONS = (
     "case_event_append_only",
     "clerk_counter_step",
-    "clerk_issue",
     "clerk_write",
     "clerk_counter_view",
     "clerk_ticket_view",
     "clerk_iso",
 )
-"""The platform's PostgreSQL functions (migrations 0004, 0017)."""
+"""The platform's PostgreSQL functions (migrations 0004, 0014, 0018)."""
 
 
 def now() -> datetime:

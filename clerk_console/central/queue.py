@@ -345,7 +345,9 @@ def issue_ticket(
     later than `on_time_until` (the booked window's end; else the appointment time) plus the
     allowed lateness queues as usual."""
     get_line(s, line)
-    appointment_at, late = _on_time(appointment_at, on_time_until, now, rules)
+    late = False
+    if appointment_at and now > (on_time_until or appointment_at) + rules.appointment_late:
+        appointment_at, late = None, True  # too late for the booking: queue as usual
     day = now.date()
     seq = _next_number(s, line, day)
     if seq > MAX_SEQ:
@@ -363,7 +365,7 @@ def issue_ticket(
         walk_in=walk_in,
     )
     ticket = s.execute(statement.returning(*TICKET.c)).one()
-    _write(s, now, ticket, "issued", actor, detail=_issued_detail(priority, late))
+    _write(s, now, ticket, "issued", actor, detail={"priority": priority, "appointment_late": late})
     return ticket
 
 
@@ -373,23 +375,6 @@ MAX_SEQ = 9999
 
 def _line_full(line: str) -> PlatformError:
     return conflict("line_full", f"line {line} has given out all {MAX_SEQ} numbers today")
-
-
-def _on_time(
-    appointment_at: datetime | None,
-    on_time_until: datetime | None,
-    now: datetime,
-    rules: QueueRules,
-) -> tuple[datetime | None, bool]:
-    """The appointment a ticket is called by, and whether it came too late for it (then it
-    queues as usual)."""
-    if appointment_at and now > (on_time_until or appointment_at) + rules.appointment_late:
-        return None, True
-    return appointment_at, False
-
-
-def _issued_detail(priority: bool, late: bool) -> dict[str, Any]:
-    return {"priority": priority, "appointment_late": late}
 
 
 @dataclass(frozen=True)
@@ -429,51 +414,6 @@ def read_slip(s: Session, ticket: Row[Any], day: date, replayed: bool = False) -
         open_counters=open_counters_for(s, ticket.line),
         hall_name=hall.value if hall else "",
         replayed=replayed,
-    )
-
-
-ISSUE_CALL = (
-    "clerk_issue(:line, :day, :now, :priority, :appointment_at, :detail,"
-    " who.username, who.counter, :key)"
-)
-"""PostgreSQL: a kiosk's press, for `auth.run_as_login` with `issue_values`: the ticket
-issued (or the one its key was answered with before) and its slip's facts in one round
-trip, the database function doing what `issue_ticket` and `read_slip` do (migration
-0017). The same key sent twice at once raises IntegrityError on the key for the second:
-read again, it is a replay."""
-
-
-def issue_values(
-    line: str,
-    now: datetime,
-    rules: QueueRules,
-    *,
-    priority: bool,
-    appointment_at: datetime | None,
-    key: str | None,
-) -> dict[str, Any]:
-    """The values of ISSUE_CALL."""
-    appointment_at, late = _on_time(appointment_at, None, now, rules)
-    return {
-        "line": line,
-        "day": now.date(),
-        "priority": priority,
-        "appointment_at": appointment_at,
-        "detail": _json(_issued_detail(priority, late)),
-        "key": key,
-    }
-
-
-def slip_of(answer: dict[str, Any]) -> Slip:
-    """The slip ISSUE_CALL answered."""
-    pace = answer["pace_seconds"]
-    return Slip(
-        ticket=answer["ticket"],
-        waiting_ahead=answer["waiting_ahead"],
-        pace=timedelta(seconds=float(pace)) if pace is not None else None,
-        open_counters=answer["open_counters"],
-        hall_name=answer["hall_name"],
-        replayed=answer["replayed"],
     )
 
 
@@ -601,6 +541,10 @@ def call_next(
     own_counter(actor, counter_no)
     if finish is not None:
         _check_outcome(finish)
+    if _on_postgres(s):
+        return _counter_step(
+            s, counter_no, actor, now, rules, finish=finish, call=True, expect=expect
+        )
     counter = _lock_counter(s, counter_no)
     if finish is not None and expect is not None:
         replay = _expected(s, counter, expect, now, call=True)
@@ -675,49 +619,43 @@ def _on_postgres(s: Session) -> bool:
     return s.get_bind().dialect.name == "postgresql"
 
 
-STEP_CALL = (
-    "(SELECT clerk_ticket_view(t) FROM clerk_counter_step(:counter_no, who.username, :now,"
-    " :due_before, :finish, :call, :expect) t)"
+_COUNTER_STEP = text(
+    "SELECT * FROM clerk_counter_step("
+    ":counter_no, :username, :now, :due_before, :finish, :call, :expect)"
 )
-"""PostgreSQL: finish and/or call next, for `auth.run_as_login` with `step_values`: the
-database function that does what `call_next` and `finish` do here (`_finish`, `_claim`,
-`_expected`, `_write`; migrations 0004, 0014), the ticket it answers as `ticket_view`
-shows it."""
+_SQLSTATE_STATUS = {"CC400": 400, "CC404": 404, "CC409": 409}
 
 
-def step_values(
+def _counter_step(
+    s: Session,
     counter_no: int,
+    actor: Actor,
     now: datetime,
     rules: QueueRules,
     *,
     finish: str | None,
     call: bool,
     expect: str | None = None,
-) -> dict[str, Any]:
-    """The values of STEP_CALL (a finish's outcome checked first)."""
-    if finish is not None:
-        _check_outcome(finish)
-    return {
+) -> Row[Any]:
+    """Finish and/or call next on PostgreSQL: one round trip to the database function that
+    does what `_finish`, `_claim` and `_write` do (migrations 0004, 0014)."""
+    values = {
         "counter_no": counter_no,
+        "username": actor.username,
+        "now": now,
         "due_before": now + rules.appointment_early,
         "finish": finish,
         "call": call,
         "expect": expect,
     }
-
-
-_SQLSTATE_STATUS = {"CC400": 400, "CC404": 404, "CC409": 409}
-
-
-def database_refusal(exc: DBAPIError) -> PlatformError | None:
-    """A refusal raised by one of the platform's database functions (SQLSTATE CC400, CC404,
-    CC409, the error code as its message) as the platform's error; None for any other
-    fault."""
-    diag = getattr(exc.orig, "diag", None)
-    status = _SQLSTATE_STATUS.get(getattr(exc.orig, "sqlstate", None) or "")
-    if status is None or diag is None:
-        return None
-    return PlatformError(status, diag.message_primary, diag.message_detail)
+    try:
+        return s.execute(_COUNTER_STEP, values).one()
+    except DBAPIError as exc:
+        diag = getattr(exc.orig, "diag", None)
+        status = _SQLSTATE_STATUS.get(getattr(exc.orig, "sqlstate", None) or "")
+        if status is None or diag is None:
+            raise
+        raise PlatformError(status, diag.message_primary, diag.message_detail) from None
 
 
 def _hand_to(
@@ -851,6 +789,10 @@ def finish(
     else."""
     own_counter(actor, counter_no)
     _check_outcome(outcome)
+    if _on_postgres(s):
+        return _counter_step(
+            s, counter_no, actor, now, QueueRules(), finish=outcome, call=False, expect=expect
+        )
     counter = _lock_counter(s, counter_no)
     if expect is not None:
         replay = _expected(s, counter, expect, now, call=False)

@@ -65,9 +65,9 @@ def test_the_slip_estimates_by_the_recent_pace_and_the_open_counters(platform: P
 
 
 def test_a_slip_has_the_documented_shape_and_records_the_issue(platform: Platform) -> None:
-    """A slip is answered as it is built (no second validation on the kiosks' hot path; on
-    PostgreSQL by a database function): it must be what the OpenAPI document promises, and
-    the issue is recorded as the rest of the queue records it, on both databases alike."""
+    """A slip is answered as it is built (no second validation on the kiosks' hot path): it
+    must be what the OpenAPI document promises, and the issue is recorded as the rest of
+    the queue records it, on both databases alike."""
     p = platform
     guide = p.login("guide01", "333333")
     late = (p.clock.now - timedelta(hours=2)).isoformat()
@@ -151,7 +151,7 @@ def test_issuing_refuses_who_may_not_and_what_is_not_there(platform: Platform) -
 def test_presses_at_once_each_count_the_people_ahead(platform: Platform) -> None:
     """Kiosks of one line pressing at the same moment take turns for the numbers: each slip
     counts exactly the tickets numbered before it, those that were still being issued when
-    it began included (on PostgreSQL they are counted apart from the rest)."""
+    it began included."""
     p = platform
     guide = p.login("guide01", "333333")
     p.client.post("/tickets", json={"line": "C"}, headers=guide)  # another line's: not ahead

@@ -1,13 +1,13 @@
 """the ticket's and the counter's JSON views as PL/pgSQL functions
 
 `clerk_ticket_view` and `clerk_counter_view` (migration 0004) were SQL functions taking a
-row: called from the PL/pgSQL of a counter step or an issue, each call was planned anew
-and cost about 80 µs, half of an issue's time in the database. The same body as PL/pgSQL
-is planned once a connection and costs about 17 µs. What they answer is unchanged
+row: called from the PL/pgSQL of a counter step (twice a step, in clerk_write), each call
+was planned anew and cost about 80 µs. The same body as PL/pgSQL is planned once a
+connection and costs about 17 µs. What they answer is unchanged
 (queue.ticket_view and queue.counter_view, field for field).
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from types import ModuleType
 
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,8 @@ waiting tickets (it matches `day` and `status` as well as ix_ticket_waiting does
 estimate of one row) and read every waiting ticket of the hall. As a partial index of
 finished tickets it can serve nothing else.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
