@@ -194,6 +194,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url, config = prepare(args.db, Path(tmp), args.counters, args.tickets, args.workers)
         add_clerks(url, args.counters)
+        reset_tickets(url)  # the raw claim starts from the table every run starts from
         seconds, claimed, _ = raw_claims(args.db, url, Path(tmp), args.counters)
         raw = len(claimed) / seconds
         print(

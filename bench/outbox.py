@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from served import central_serve
+from served import central_serve, cpu_seconds
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -60,16 +61,21 @@ def fill(store: LocalStore, cases: int) -> None:
         store.close_intake(intake, "JY01", number, "123456", "accepted", decision)
 
 
-async def drain(base: str, store: LocalStore) -> tuple[float, int]:
+async def drain(
+    base: str, server: subprocess.Popen[bytes], store: LocalStore
+) -> tuple[float, int, float, float]:
+    """(seconds, cases sent, CPU seconds of the platform and of PostgreSQL meanwhile)."""
     client = PlatformClient(base, timeout=30)
     await client.login("clerk01", "111111", 5)
+    before = cpu_seconds(server)
     started = time.perf_counter()
     report = await push_outbox(store, client)
     seconds = time.perf_counter() - started
+    platform, database = (a - b for a, b in zip(cpu_seconds(server), before, strict=True))
     await client.aclose()
     if report.waiting or report.refused:
         raise RuntimeError(f"not drained: {report}")
-    return seconds, report.sent
+    return seconds, report.sent, platform, database
 
 
 def main() -> None:
@@ -89,8 +95,8 @@ def main() -> None:
             store = LocalStore.open(work / "console")
             fill(store, args.cases)
             settings = {"DATA_DIR": str(work), "DATABASE_URL": url, "SECRET": "bench-secret"}
-            with central_serve(settings) as (base, _server):
-                seconds, sent = asyncio.run(drain(base, store))
+            with central_serve(settings) as (base, server):
+                seconds, sent, platform, database = asyncio.run(drain(base, server, store))
             engine = make_engine(url, pool_size=1)
             with Session(engine) as s:
                 held = int(s.exec(select(func.count()).select_from(CaseRow)).one())
@@ -98,7 +104,9 @@ def main() -> None:
             store.close()
             print(
                 f"  {db:8s} {sent / seconds:6.0f} cases/s ({sent} in {seconds:.1f} s);"
-                f" on the platform: {held} (each once: {held == args.cases})"
+                f" on the platform: {held} (each once: {held == args.cases});"
+                f" CPU a case: platform {platform * 1000 / sent:.2f} ms,"
+                f" database {database * 1000 / sent:.2f} ms"
             )
 
 

@@ -1,5 +1,7 @@
 """For the benches: a real `clerk-console central serve` in its own process, initialised
-first, on 127.0.0.1 at a free port; its base URL and process while the block runs."""
+first, on 127.0.0.1 at a free port; its base URL and process while the block runs.
+CLERK_BENCH_PLATFORM=/path/to/another/checkout serves that checkout's platform instead, to
+measure a change before and after with the same console and bench."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ def central_serve(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "CLERK_CENTRAL_PORT": str(port)}
+    if os.environ.get("CLERK_BENCH_PLATFORM"):
+        # Another checkout's platform against this one's console and bench (before/after).
+        env["PYTHONPATH"] = os.environ["CLERK_BENCH_PLATFORM"]
     env.update({f"CLERK_CENTRAL_{key}": value for key, value in settings.items()})
     cli = [sys.executable, "-m", "clerk_console", "central"]
     subprocess.run([*cli, "init"], env=env, check=True, capture_output=True)

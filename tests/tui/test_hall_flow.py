@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import httpx
+from sqlmodel import Session
 from textual.widgets import DataTable, Digits, Static
 
 from clerk_console.central.db import demo_booking_codes
-from clerk_console.cli import make_app
+from clerk_console.central.models import LineDayCounter
+from clerk_console.cli import embedded_platform, make_app
 from clerk_console.config import ConsoleConfig
 from clerk_console.sync.client import PlatformClient
 from clerk_console.tui.screens.counter import CounterScreen
@@ -181,3 +184,28 @@ async def test_a_clerk_without_a_counter_number_is_asked_for_it(
         await settle(pilot)
         said = plain(app.screen.query_one("#login-message", Static))
         assert "正在登录" not in said
+
+
+async def test_a_line_out_of_numbers_is_said_at_the_kiosk(settings: ConsoleConfig) -> None:
+    """Line B has given out B9999 today: its key says so in words, nothing is printed or
+    shown as a number, and another line still issues."""
+    app = embedded_platform(settings)
+    with Session(app.state.engine) as s, s.begin():
+        s.add(LineDayCounter(line="B", day=datetime.now(UTC).date(), last=9999))
+    kiosk = make_app(
+        settings,
+        platform=lambda: PlatformClient(transport=httpx.ASGITransport(app=app)),
+        start="kiosk",
+    )
+    async with kiosk.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await log_in(pilot, "guide01", "333333")
+        screen = kiosk.screen
+        assert isinstance(screen, KioskScreen)
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen.query_one("#slip-number", Digits).value == ""
+        assert "今天的号已取完" in plain(screen.query_one("#slip-detail", Static))
+        await pilot.press("a")
+        await settle(pilot)
+        assert screen.query_one("#slip-number", Digits).value == "A001"
