@@ -52,6 +52,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def platform_env() -> dict[str, str]:
+    """The platform's environment: this one, or CLERK_BENCH_PLATFORM's checkout (served.py)."""
+    env = dict(os.environ)
+    if os.environ.get("CLERK_BENCH_PLATFORM"):
+        env["PYTHONPATH"] = os.environ["CLERK_BENCH_PLATFORM"]
+    return env
+
+
 def prepare(db: str, workdir: Path, counters: int, tickets: int, workers: int) -> tuple[str, Path]:
     """A fresh platform with `counters` open counters and `tickets` waiting tickets."""
     url = PG_URL if db == "postgres" else f"sqlite:///{workdir / 'central.db'}"
@@ -69,6 +77,7 @@ def prepare(db: str, workdir: Path, counters: int, tickets: int, workers: int) -
         [sys.executable, "-m", "clerk_console", "central", "init", "--config", str(config)],
         check=True,
         capture_output=True,
+        env=platform_env(),
     )
     engine = make_engine(url, pool_size=2)
     now = datetime.now(UTC)
@@ -194,6 +203,7 @@ def serve(config: Path) -> tuple[subprocess.Popen[bytes], int]:
         [sys.executable, "-m", "clerk_console", "central", "serve", "--config", str(config)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=platform_env(),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
