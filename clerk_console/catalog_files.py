@@ -15,6 +15,7 @@ from clerk_console.domain.catalog import Catalog
 from clerk_console.domain.catalog_loader import CatalogError, CatalogInvalid, parse_catalog
 from clerk_console.domain.documents import Wording
 from clerk_console.domain.hall import Hall, parse_hall
+from clerk_console.domain.rating import Reason, parse_reasons
 
 HALL_FILE = Path("demo") / "hall.toml"
 
@@ -93,3 +94,13 @@ def load_wording(directory: Path | None = None, name: str = DOCUMENTS_FILE) -> W
         titles={str(k): str(v) for k, v in data.get("titles", {}).items()},
         lines={str(k): str(v) for k, v in data.get("lines", {}).items()},
     )
+
+
+RATINGS_FILE = "demo/ratings.toml"
+
+
+def load_reasons(directory: Path | None = None) -> tuple[Reason, ...]:
+    """The hall's reasons for a bad rating (`RATINGS_FILE` of the data directory)."""
+    root = CatalogFiles.locate(directory).catalog_dir.parent
+    path = root / RATINGS_FILE
+    return parse_reasons(str(path), path.read_text(encoding="utf-8"))

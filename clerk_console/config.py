@@ -211,6 +211,12 @@ class PrintingSettings:
         metadata=_checked(_matches(r"https?://\S+", "an http(s):// address")),
     )
     """Where the receipt's QR code leads: the hall's progress query page (?case=… is added)."""
+    rating_url: str = field(
+        default="https://zwfw.jiangyang.example/rate",
+        metadata=_checked(_matches(r"(https?://\S+)?", "empty or an http(s):// address")),
+    )
+    """Where the ticket slip's QR leads: the hall's rating page (好差评), which posts to the
+    platform's public POST /ratings (?ticket=…&day=…&code=… is added); empty = no QR."""
     retry_max_seconds: float = field(default=30.0, metadata=_checked(_between(1, 600)))
     """A job that could not be printed is tried again after 1, 2, 4 … seconds, at most this."""
 
@@ -321,6 +327,9 @@ class CentralConfig:
     notify_log: str = ""
     """The file notifications are written to when there is no webhook; empty =
     notifications.log in data_dir."""
+    public_ratings_per_minute: int = field(default=10, metadata=_checked(_between(1, 600)))
+    """Ratings a minute one address may send to the public `POST /ratings` (the receipt's
+    and slip's QR), per platform process."""
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
 
     def data_path(self) -> Path:

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -28,8 +28,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 
-from clerk_console.catalog_files import NOTIFICATIONS_FILE, CatalogFiles, load_wording
-from clerk_console.central import auth, cases, consoles, handoffs, queue, trail
+from clerk_console.catalog_files import (
+    NOTIFICATIONS_FILE,
+    CatalogFiles,
+    load_reasons,
+    load_wording,
+)
+from clerk_console.central import auth, cases, consoles, handoffs, queue, ratings, trail
 from clerk_console.central.backoffice_api import back_office_routes
 from clerk_console.central.case_body import CaseData
 from clerk_console.central.db import (
@@ -66,6 +71,7 @@ from clerk_console.central.notify import (
     send_pending,
 )
 from clerk_console.central.queue import Actor, QueueRules
+from clerk_console.central.ratings_api import ratings_routes
 from clerk_console.central.registries import Registries, load_preapplications
 from clerk_console.central.security import PinHasher, new_token
 from clerk_console.config import CentralConfig, load_central_config
@@ -164,6 +170,10 @@ class IssuedOut(BaseModel):
     waiting_ahead: int
     estimated_wait_seconds: int
     hall_name: str
+    rating_code: str = Field(
+        description="6 digits for the slip: with the ticket's number and day, its holder "
+        "rates the service online (POST /ratings)"
+    )
 
 
 class AppointmentIn(_In):
@@ -451,6 +461,28 @@ def create_app(
         )
     )
 
+    def maybe_actor(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> Actor | None:
+        # No login is the public; a login that is wrong or expired is said as such (401).
+        if credentials is None:
+            return None
+        with Session(engine) as s:
+            return auth.actor_for(s, credentials.credentials, clock())
+
+    app.include_router(
+        ratings_routes(
+            engine,
+            clock,
+            actor,
+            maybe_actor,
+            back_office,
+            load_reasons(_data_dir(config)),
+            hasher.keyed_digest,
+            config.public_ratings_per_minute,
+        )
+    )
+
     # --- public ---------------------------------------------------------------------
 
     @app.get("/health")
@@ -672,7 +704,15 @@ def create_app(
 
     def slip(s: Session, t: Any, stamp: datetime) -> dict[str, Any]:
         """What the ticket slip says (IssuedOut)."""
-        return queue.read_slip(s, t, stamp.date()).view(rules)
+        return rated_slip(queue.read_slip(s, t, stamp.date()))
+
+    def rated_slip(issued: queue.Slip) -> dict[str, Any]:
+        """The slip with the code that lets its holder rate the service online; a ticket's
+        day is the platform's (UTC) day it was issued on, as its row keeps it."""
+        ticket = issued.ticket
+        day = datetime.fromisoformat(ticket["issued_at"]).astimezone(UTC).date()
+        code = ratings.ticket_code(hasher.keyed_digest, day, str(ticket["number"]))
+        return issued.view(rules) | {"rating_code": code}
 
     @app.post("/tickets", response_model=IssuedOut, status_code=201, responses=ERRORS)
     def issue(
@@ -694,7 +734,7 @@ def create_app(
             # Built by Slip.view, IssuedOut's shape (a test holds them together): answered
             # as it is, without validating it again on the kiosks' hot path.
             return Response(
-                json.dumps(issued.view(rules), ensure_ascii=False),
+                json.dumps(rated_slip(issued), ensure_ascii=False),
                 status_code=200 if issued.replayed else 201,
                 media_type="application/json",
             )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -99,3 +101,31 @@ async def _answer(send: Send, status: int, body: bytes) -> None:
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+class RateLimit:
+    """At most `per_minute` requests a minute from one client (its address), counted in this
+    process: the public rating endpoint answers without a login, so a script could otherwise
+    fill the day's ratings or try passwords as fast as it can send. A rating's password is
+    also held to five wrong tries in the database (central/auth's attempts), across
+    processes."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], Any]) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        """Count one request of `client`; whether it is within the limit."""
+        now = self.clock().timestamp()
+        with self._lock:
+            if len(self._seen) > 10_000:  # a spray of addresses: forget the idle ones
+                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - 60}
+            seen = self._seen.setdefault(client, deque())
+            while seen and seen[0] <= now - 60:
+                seen.popleft()
+            if len(seen) >= self.per_minute:
+                return False
+            seen.append(now)
+            return True

@@ -342,3 +342,59 @@ class ConsoleTag(CentralModel, table=True):
     username: str
     counter: int | None = None
     given_at: datetime = Field(sa_column=_tz())
+
+
+class RatingRow(CentralModel, table=True):
+    """An applicant's rating of one service (好差评, 一次一评): a ticket's service at a
+    counter (`service` "ticket", `ref` "2026-11-23/B017") or a case (`service` "case", `ref`
+    its number). The unique pair keeps one rating a service, however it arrives."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("service", "ref"),
+        # The day's figures per counter, clerk and level (the board, the reports).
+        Index("ix_rating_day", "day", "counter"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    service: str  # ticket | case
+    ref: str
+    level: int  # 1 非常满意 … 5 非常不满意 (domain.rating.Level)
+    reasons_json: str = "[]"
+    comment: str = ""
+    channel: str  # pad | qr | phone
+    counter: int | None = None
+    clerk: str | None = None  # who served (the rated clerk)
+    items_json: str = "[]"  # catalog codes of the items served
+    departments_json: str = "[]"  # departments of those items
+    rated_at: datetime = Field(sa_column=_tz())
+    day: date  # the hall's day of rated_at
+    recorded_by: str | None = None  # the member of staff who recorded it (phone), or none
+    counted: bool = True  # False once an appeal is granted: no longer in the rate
+
+
+class RatingFollowUpRow(CentralModel, table=True):
+    """A bad rating's follow-up (差评整改): verified, put right by `due_on`, called back;
+    or appealed (申诉) and decided. Every step is a RatingEvent."""
+
+    __tablename__ = "rating_follow_up"
+    __table_args__ = (Index("ix_rating_follow_up_open", "status", "due_on"),)
+    rating_id: int = Field(primary_key=True, foreign_key="rating.id")
+    status: str = "open"  # domain.rating.FollowUpStatus
+    due_on: date
+    appealed: bool = False
+    opened_at: datetime = Field(sa_column=_tz())
+    updated_at: datetime = Field(sa_column=_tz())
+    closed_at: datetime | None = Field(default=None, sa_column=_tz_null())
+
+
+class RatingEvent(CentralModel, table=True):
+    """One recorded step of a rating (given, verified, put right, called back, appealed,
+    decided): who, when, with what note."""
+
+    __tablename__ = "rating_event"
+    id: int | None = Field(default=None, primary_key=True)
+    rating_id: int = Field(index=True, foreign_key="rating.id")
+    at: datetime = Field(sa_column=_tz())
+    kind: str
+    username: str | None = None
+    detail_json: str = "{}"

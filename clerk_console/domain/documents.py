@@ -250,8 +250,18 @@ def ticket_slip(
     issued_at: datetime,
     ahead: int,
     wait_minutes: int,
+    rating_code: str = "",
+    rating_url: str = "",
 ) -> Document:
-    """号票: what the kiosk prints; its barcode is the ticket number for the counter's scanner."""
+    """号票: what the kiosk prints; its barcode is the ticket number for the counter's scanner.
+    With a rating code, the slip also says it and its QR leads to the hall's rating page
+    (好差评) with the ticket, its day and the code filled in."""
+    rating: tuple[Block, ...] = ()
+    if rating_code:
+        rating = (Text(wording.line("rating_code", code=rating_code), Align.CENTER),)
+        if rating_url:
+            query = f"ticket={number}&day={issued_at:%Y-%m-%d}&code={rating_code}"
+            rating += (QR(f"{rating_url}?{query}"),)
     return Document(
         "ticket_slip",
         (
@@ -262,6 +272,7 @@ def ticket_slip(
             Text(wording.line("wait", minutes=wait_minutes), Align.CENTER),
             Text(f"{issued_at:%Y-%m-%d %H:%M}", Align.CENTER),
             Barcode(number),
+            *rating,
             Text(wording.line("ticket_footer"), Align.CENTER),
             Cut(),
         ),

@@ -83,6 +83,7 @@ class IssuedTicket:
     waiting_ahead: int
     estimated_wait_seconds: int
     hall_name: str
+    rating_code: str  # printed on the slip: its holder rates the service online with it
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,7 @@ class PlatformClient:
             int(data["waiting_ahead"]),
             int(data["estimated_wait_seconds"]),
             str(data["hall_name"]),
+            str(data.get("rating_code", "")),
         )
 
     async def check_in(self, code: str) -> CheckedIn:
@@ -310,6 +312,7 @@ class PlatformClient:
             int(data["waiting_ahead"]),
             int(data["estimated_wait_seconds"]),
             str(data["hall_name"]),
+            str(data.get("rating_code", "")),
             datetime.fromisoformat(booking["starts_at"]),
             datetime.fromisoformat(booking["ends_at"]),
             bool(data["on_time"]),

@@ -5,8 +5,10 @@ print queue retries on a key and reprints a copy (补打), audited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 from devices.escpos_decoder import decode
 from devices.fake_printer import FakePrinter
@@ -158,6 +160,13 @@ async def test_the_kiosk_prints_the_slip_and_the_queue_reprints_a_copy(
         slip = decode(printed.read_bytes(), "gb18030")
         assert slip.barcodes == ["B001"]  # the counter's scanner reads the number
         assert "B001" in slip.texts() and "您前面还有 0 人" in slip.texts()
+        # The rating code (好差评), said and in the QR that leads to the rating page.
+        codes = [m[1] for t in slip.texts() if (m := re.search(r"服务评价码 (\d{6})", t))]
+        assert len(codes) == 1
+        assert slip.qr == [
+            f"{settings.printing.rating_url}?ticket=B001&day={date.today():%Y-%m-%d}"
+            f"&code={codes[0]}"
+        ]
 
         await pilot.press("f6")
         await settle(pilot)

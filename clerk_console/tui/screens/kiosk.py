@@ -162,6 +162,8 @@ class KioskScreen(StaffScreen):
             ticket.issued_at.astimezone(),
             slip.waiting_ahead,
             slip.estimated_wait_seconds // 60,
+            slip.rating_code,
+            self.console.settings.printing.rating_url,
         )
         jobs, unrouted = route(self.console.settings, [document], ticket.number)
         for job in jobs:
