@@ -166,6 +166,16 @@ def kiosk(ctx: click.Context, lang: str | None) -> None:
 @main.command()
 @LANG_OPTION
 @click.pass_context
+def rate(ctx: click.Context, lang: str | None) -> None:
+    """The rating pad (评价器) at this console's counter, facing the applicant: the
+    counter's clerk unlocks it with their login; it asks for a rating when they finish."""
+    settings = load_settings(ctx.obj.get("config_path"))
+    make_app(settings, lang or ctx.obj.get("lang"), start="rate").run()
+
+
+@main.command()
+@LANG_OPTION
+@click.pass_context
 def display(ctx: click.Context, lang: str | None) -> None:
     """The hall display: the latest calls in large digits (no login)."""
     settings = load_settings(ctx.obj.get("config_path"))

@@ -133,7 +133,7 @@ def ratings_routes(
         if service.kind != "ticket":
             raise bad_request("pad_rates_tickets", "the rating pad rates a ticket's service")
         if who.counter is None or who.counter != service.counter:
-            raise forbidden("not_your_counter", "the pad rates only its own counter's services")
+            raise forbidden("pad_other_counter", "the pad rates only its own counter's services")
         finished = service.finished_at
         if finished is None or finished < now - timedelta(minutes=ratings.PAD_MINUTES):
             raise conflict("pad_too_late", "the pad rates a service just finished")
@@ -236,7 +236,7 @@ def ratings_routes(
         rating (finished here within the last PAD_MINUTES, not rated yet)."""
         auth.require(who, *COUNTER_ROLES)
         if who.role != "supervisor" and who.counter != number:
-            raise forbidden("not_your_counter", "a pad follows its own counter")
+            raise forbidden("pad_other_counter", "a pad follows its own counter")
         now = clock()
         with Session(engine) as s:
             state = ratings.pad_state(s, number, now.date(), now)

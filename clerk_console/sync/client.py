@@ -498,3 +498,46 @@ class PlatformClient:
         """Move a waiting ticket (supervisor)."""
         body = {k: v for k, v in (("line", line), ("counter", counter)) if v is not None}
         return Ticket.of(await self._request("POST", f"/tickets/{number}/move", json=body))
+
+    # --- ratings (好差评) ------------------------------------------------------------
+
+    async def rating_reasons(self) -> list[dict[str, str]]:
+        """The hall's reasons for a bad rating, in the order the pad numbers them."""
+        return list(await self._request("GET", "/ratings/reasons", retries=2))
+
+    async def pad_state(self, counter: int) -> dict[str, Any]:
+        """What the counter's rating pad shows: who serves, and a ticket to rate, if any."""
+        return dict(await self._request("GET", f"/counters/{counter}/pad"))
+
+    async def rate(
+        self,
+        *,
+        level: str,
+        channel: str,
+        ticket: str | None = None,
+        case: str | None = None,
+        reasons: Sequence[str] = (),
+        comment: str = "",
+    ) -> dict[str, Any]:
+        """Record a rating of a ticket's service or a case. Sent again when no answer came:
+        a rating is one a service, so a repeat of one that was stored answers 409
+        `already_rated` (the caller takes that as done)."""
+        body: dict[str, Any] = {"level": level, "channel": channel, "reasons": list(reasons)}
+        body |= {"comment": comment} if comment else {}
+        body |= {"ticket": ticket} if ticket else {"case": case}
+        return dict(await self._request("POST", "/ratings", json=body, retries=2))
+
+    async def ratings(self, **filters: Any) -> list[Any]:
+        """Ratings, newest first (supervisor): `day`, `counter`, `follow_up`."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        return list(await self._request("GET", "/ratings", params=params))
+
+    async def rating(self, rating_id: int) -> dict[str, Any]:
+        """One rating with its follow-up and every recorded step."""
+        return dict(await self._request("GET", f"/ratings/{rating_id}"))
+
+    async def follow_up(self, rating_id: int, step: str, note: str) -> dict[str, Any]:
+        """A step of a bad rating's follow-up (verify, rectify, call-back, appeal, uphold,
+        grant); the rating as it now is."""
+        path = f"/ratings/{rating_id}/{step}"
+        return dict(await self._request("POST", path, json={"note": note}))

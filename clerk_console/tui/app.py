@@ -73,7 +73,7 @@ class ClerkConsoleApp(App[None]):
         start: str = "login",
     ) -> None:
         super().__init__()
-        self.start = start  # "login" | "guide" | "kiosk" | "display"
+        self.start = start  # "login" | "guide" | "kiosk" | "display" | "rate"
         self.settings = settings
         self.t = Messages(lang or settings.language)
         translate_bindings(self._bindings, self.t)

@@ -66,7 +66,7 @@ def test_a_pad_rates_only_its_own_counter_and_only_served_tickets(platform: Plat
     number = served_ticket(p)
     other = p.login("clerk02", "111112", counter=6)
     refused = rate(p, other, ticket=number, level="satisfied", channel="pad")
-    assert refused.status_code == 403 and refused.json()["error"] == "not_your_counter"
+    assert refused.status_code == 403 and refused.json()["error"] == "pad_other_counter"
     assert p.client.get("/counters/5/pad", headers=other).status_code == 403
 
     guide = p.login("guide01", "333333")

@@ -144,3 +144,48 @@ def test_counter_key_help(
 
     app = make_app(settings, platform=platform)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def pad_asking(pilot: Pilot[None], platform: Callable[[], PlatformClient]) -> None:
+    """The rating pad of counter 5, asking about the ticket its clerk just finished."""
+    from clerk_console.tui.screens.rating_pad import RatingPadScreen
+
+    await login(pilot, "clerk01", "111111")
+    clerk = platform()
+    await clerk.login("clerk01", "111111", counter=5)
+    called = await clerk.counter_action(5, "call-next")
+    await clerk.counter_action(5, "finish", {"outcome": "consulted", "ticket": called.number})
+    await clerk.aclose()
+    pad = pilot.app.screen
+    assert isinstance(pad, RatingPadScreen)
+    for _ in range(300):  # the pad's next look at its counter (a bound, not a timing)
+        if pad.mode == "ask":
+            break
+        await pilot.pause(0.05)
+    await settle(pilot)
+
+
+@sizes
+def test_rating_pad_asking(
+    snap_compare: SnapCompare,
+    settings: ConsoleConfig,
+    platform: Callable[[], PlatformClient],
+    size: tuple[int, int],
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pad_asking(pilot, platform)
+
+    app = make_app(settings, platform=platform, start="rate")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_rating_pad_reasons_in_english(
+    snap_compare: SnapCompare, settings: ConsoleConfig, platform: Callable[[], PlatformClient]
+) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await pad_asking(pilot, platform)
+        await pilot.press("5", "2")
+        await settle(pilot)
+
+    app = make_app(settings, platform=platform, start="rate", lang="en")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

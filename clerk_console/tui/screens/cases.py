@@ -24,6 +24,7 @@ from clerk_console.devices.hotfolder import POLL_SECONDS, Outcome, hot_folder_fr
 from clerk_console.devices.spool import route
 from clerk_console.domain.documents import pickup_slip
 from clerk_console.domain.intake import reopened
+from clerk_console.domain.rating import Level
 from clerk_console.domain.scan import CodeKind
 from clerk_console.faults import redact
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
@@ -51,6 +52,7 @@ class CasesScreen(StaffScreen):
         Binding("u", "supplement", "key.supplement"),
         Binding("d", "deliver", "key.deliver"),
         Binding("j", "instant", "key.instant"),
+        Binding("v", "phone_rating", "key.phone_rating", show=False),
         Binding("slash", "search", "key.search_again", key_display="/"),
         Binding("escape", "close", "key.back_to_counter"),
     ]
@@ -417,6 +419,67 @@ class CasesScreen(StaffScreen):
         self.find(number, announce=False)
 
     # --- delivery -----------------------------------------------------------------------
+
+    def action_phone_rating(self) -> None:
+        """v: record the rating the applicant of the chosen case gave by phone (好差评,
+        one a case): the level, for a bad one a reason and what they said."""
+        case = self._selected()
+        if case is None:
+            self._say(self.t("cases.none_chosen"), error=True)
+            return
+        t = self.t
+        levels = [(level.code, t(f"rating.{level.code}")) for level in Level]
+
+        def leveled(code: str | None) -> None:
+            if code is None:
+                return
+            if Level.of(code).good:
+                self.send_phone_rating(case["number"], code, [], "")
+                return
+            self.ask_reason(case["number"], code)
+
+        title = t("cases.ask_rating", number=case["number"])
+        self.app.push_screen(ChoiceModal(t, title, levels), leveled)
+
+    @work(exclusive=True, group="cases-action")
+    async def ask_reason(self, number: str, level: str) -> None:
+        t = self.t
+        try:
+            reasons = await self.client.rating_reasons()
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        name = "en" if t.lang == "en" else "zh"
+        choices = [(r["code"], r[name]) for r in reasons]
+
+        def reasoned(code: str | None) -> None:
+            if code is None:
+                return
+
+            def said(comment: str | None) -> None:
+                if comment is not None:
+                    self.send_phone_rating(number, level, [code], comment.strip())
+
+            self.app.push_screen(TextModal(t, t("cases.ask_rating_comment")), said)
+
+        self.app.push_screen(ChoiceModal(t, t("cases.ask_rating_reason"), choices), reasoned)
+
+    @work(exclusive=True, group="cases-action")
+    async def send_phone_rating(
+        self, number: str, level: str, reasons: list[str], comment: str
+    ) -> None:
+        try:
+            rated = await self.client.rate(
+                level=level, channel="phone", case=number, reasons=reasons, comment=comment
+            )
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        await self._audit("rating.phone", number, {"level": level})
+        words = self.t("cases.rated", number=number, level=self.t(f"rating.{level}"))
+        if rated.get("follow_up"):
+            words += self.t("cases.rated_follow_up", due=rated["follow_up"]["due_on"])
+        self._say(words)
 
     def action_deliver(self) -> None:
         """Pickup or mail: the ID number first (typed or scanned), checked at once; then the

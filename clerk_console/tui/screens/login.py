@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
-from clerk_console.sync.client import Login, PlatformRefused, PlatformUnreachable
+from clerk_console.sync.client import Login, PlatformClient, PlatformRefused, PlatformUnreachable
 from clerk_console.sync.outbox import send_logouts
 from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
@@ -168,7 +168,9 @@ class LoginScreen(ConsoleScreen):
         # Each role to its screen: a counter for whoever logged in at one; the kiosk for a
         # guide; the hall view for a supervisor (or admin) away from a counter; the inbox
         # for a department's approver.
-        if login.counter is not None:
+        if self.console.start == "rate":
+            self._to_pad(client, login)
+        elif login.counter is not None:
             from clerk_console.tui.screens.counter import CounterScreen
 
             self._go(CounterScreen(self.t, login.counter))
@@ -193,6 +195,23 @@ class LoginScreen(ConsoleScreen):
             self._say(self.t("login.clerk_needs_counter"))
         else:
             self._say(self.t("login.no_screen_yet", role=self.t(f"role.{login.role}")))
+
+    def _to_pad(self, client: PlatformClient, login: Login) -> None:
+        """The rating pad (`clerk-console rate`): unlocked by a clerk or supervisor logged in
+        at its counter; anyone else is logged out again and told why."""
+        if login.counter is not None and login.role in ("clerk", "supervisor"):
+            from clerk_console.tui.screens.rating_pad import RatingPadScreen
+
+            self._go(RatingPadScreen(self.t, login.counter))
+            return
+        self.end_login(client)
+        self.query_one("#pin", Input).value = ""
+        self._say(self.t("login.pad_needs_counter"))
+
+    @work(group="login-end")
+    async def end_login(self, client: PlatformClient) -> None:
+        with contextlib.suppress(PlatformRefused, PlatformUnreachable):
+            await client.logout()
 
     def _refused(self, words: str) -> None:
         self.query_one("#pin", Input).value = ""  # a PIN is never kept after a failure

@@ -29,6 +29,7 @@ class SupervisorScreen(StaffScreen):
         Binding("p", "toggle_counter", "key.pause_counter"),
         Binding("m", "move", "key.move"),
         Binding("l", "deadlines", "key.deadlines"),
+        Binding("e", "follow_ups", "key.follow_ups"),
         Binding("u", "unlock", "key.unlock"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
@@ -78,6 +79,11 @@ class SupervisorScreen(StaffScreen):
             except PlatformRefused as exc:
                 self._failed(exc)
                 return
+
+    def action_follow_ups(self) -> None:
+        from clerk_console.tui.screens.follow_ups import FollowUpsScreen
+
+        self.app.push_screen(FollowUpsScreen(self.t))
 
     def action_deadlines(self) -> None:
         from clerk_console.tui.screens.deadlines import DeadlinesScreen
