@@ -203,9 +203,10 @@ async def test_the_supervisor_follows_a_bad_rating_up_to_its_call_back(
     settings: ConsoleConfig, platform: Callable[[], PlatformClient]
 ) -> None:
     from central.test_back_office import case_body
-    from tui.test_back_office_flow import TODAY
 
     from clerk_console.tui.screens.follow_ups import FollowUpsScreen
+
+    from tui.test_back_office_flow import TODAY
 
     number = f"JY01-{TODAY}-05-0008"
     client = platform()
