@@ -330,6 +330,15 @@ class CentralConfig:
     public_ratings_per_minute: int = field(default=10, metadata=_checked(_between(1, 600)))
     """Ratings a minute one address may send to the public `POST /ratings` (the receipt's
     and slip's QR), per platform process."""
+    alert_wait_minutes: int = field(default=30, metadata=_checked(_between(1, 600)))
+    """The board alerts when someone has waited in a line longer than this."""
+    alert_service_minutes: int = field(default=20, metadata=_checked(_between(1, 600)))
+    """The board alerts when a counter has had one ticket at hand longer than this."""
+    alert_handoffs: int = field(default=1, metadata=_checked(_between(0, 10000)))
+    """The board alerts when at least this many handoffs are due today or overdue; 0 = never."""
+    alert_follow_ups: int = field(default=1, metadata=_checked(_between(0, 10000)))
+    """The board alerts when at least this many bad ratings wait for their follow-up;
+    0 = never."""
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
 
     def data_path(self) -> Path:

@@ -36,6 +36,7 @@ from clerk_console.catalog_files import (
 )
 from clerk_console.central import auth, cases, consoles, handoffs, queue, ratings, trail
 from clerk_console.central.backoffice_api import back_office_routes
+from clerk_console.central.board_api import board_routes
 from clerk_console.central.case_body import CaseData
 from clerk_console.central.db import (
     database_url,
@@ -483,6 +484,8 @@ def create_app(
         )
     )
 
+    app.include_router(board_routes(engine, clock, actor, back_office, rules, config))
+
     # --- public ---------------------------------------------------------------------
 
     @app.get("/health")
@@ -693,13 +696,6 @@ def create_app(
             "counter": who.counter,
         }
 
-    @app.get("/hall", responses=ERRORS)
-    def hall(who: Actor = Depends(actor)) -> dict[str, Any]:
-        """The supervisor's view of the hall."""
-        auth.require(who, "supervisor", "admin")
-        with Session(engine) as s:
-            return queue.hall_view(s, clock(), rules)
-
     # --- tickets --------------------------------------------------------------------
 
     def slip(s: Session, t: Any, stamp: datetime) -> dict[str, Any]:
@@ -764,7 +760,13 @@ def create_app(
                 ticket_id = known.ticket_id
         with Session(engine) as s:
             t = queue.ticket_by_id(s, ticket_id)
-            return queue.read_slip(s, t, stamp.date(), replayed=known is not None)
+            issued = queue.read_slip(s, t, stamp.date(), replayed=known is not None)
+        if known is None:
+            # The wait the slip promises, kept so the board can say how good the estimates
+            # are; a write of its own, after the line's counter row is free again.
+            with tx() as s:
+                queue.promise_wait(s, ticket_id, issued.estimate(rules))
+        return issued
 
     # --- cases ----------------------------------------------------------------------
 

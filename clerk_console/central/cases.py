@@ -12,11 +12,11 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from clerk_console.central import trail
@@ -26,6 +26,7 @@ from clerk_console.central.errors import PlatformError, bad_request, conflict, f
 from clerk_console.central.handoffs import (
     ACCEPTED,
     BackOffice,
+    case_items,
     masked_case_data,
     opened_handoffs,
     plan_handoffs,
@@ -33,11 +34,13 @@ from clerk_console.central.handoffs import (
     record_event,
 )
 from clerk_console.central.models import (
+    CaseItem,
     CaseRow,
     CaseSubmission,
     ChangeRow,
     HandoffRow,
     StaffRow,
+    TicketRow,
 )
 from clerk_console.central.queue import Actor, aware, change_columns, emit, own_counter
 from clerk_console.domain.case_number import CaseNumber, parse_case_number
@@ -200,7 +203,10 @@ def receive_case(
         if earlier is not None and (earlier.case_number, earlier.body_sha256) == (number, digest):
             return find_case(s, number), Received.REPLAYED
         raise conflict("case_exists", f"case {number} exists under another key")
+    if row.ticket_id is None:  # a case taken up again keeps the ticket it was first taken on
+        row.ticket_id = _ticket_of(s, actor.counter or row.counter, now, data)
     s.flush()
+    _index_items(s, row.number, data, replace=outcome is Received.CONTINUED)
     s.add(
         CaseSubmission(
             idempotency_key=key,
@@ -299,7 +305,16 @@ def receive_new_cases(
     # what refers to them; the handoffs come back with their ids for the trail.
     if not cases:
         return stored, refused
+    for row, _, _, _ in cases:
+        row.ticket_id = _ticket_of(s, row.counter, now, stored_data(row.data_json))
     s.execute(insert(CaseRow), [_columns(row) for row, _, _, _ in cases])
+    items = [
+        {"case_number": row.number, "item": item}
+        for row, _, _, _ in cases
+        for item in dict.fromkeys(case_items(stored_data(row.data_json)))
+    ]
+    if items:
+        s.execute(insert(CaseItem), items)
     s.execute(
         insert(CaseSubmission),
         [
@@ -336,6 +351,31 @@ def receive_new_cases(
     trail.append_many(s, events)
     queue_messages(s, messages)
     return stored, refused
+
+
+def _ticket_of(s: Session, counter: int, received_at: datetime, data: dict[str, Any]) -> int | None:
+    """The ticket a case was taken in on: the latest of its number served at its counter up
+    to the day it arrived (a case sent from the outbox may arrive a day late)."""
+    number = data.get("ticket")
+    if not isinstance(number, str) or not number:
+        return None
+    day = received_at.astimezone(UTC).date()  # a ticket's day is the platform clock's
+    return s.exec(
+        select(TicketRow.id)
+        .where(TicketRow.number == number, TicketRow.counter == counter, TicketRow.day <= day)
+        .order_by(col(TicketRow.day).desc())
+        .limit(1)
+    ).first()
+
+
+def _index_items(s: Session, number: str, data: dict[str, Any], *, replace: bool) -> None:
+    """The case's items as rows the reports can count (a case taken up again may change
+    them)."""
+    if replace:
+        s.execute(delete(CaseItem).where(col(CaseItem.case_number) == number))
+    items = list(dict.fromkeys(case_items(data)))
+    if items:
+        s.execute(insert(CaseItem), [{"case_number": number, "item": i} for i in items])
 
 
 def _columns(row: SQLModel) -> dict[str, Any]:

@@ -67,6 +67,10 @@ class CounterRow(CentralModel, table=True):
     clerk: str | None = None
     current_ticket: int | None = None
     updated_at: datetime = Field(sa_column=_tz())
+    # The counter's receipt printer as its console last reported it (the board's alert).
+    printer_state: str = "ok"  # ok | fault
+    printer_message: str = ""
+    printer_since: datetime | None = Field(default=None, sa_column=_tz_null())
 
 
 class StaffRow(CentralModel, table=True):
@@ -158,6 +162,8 @@ class TicketRow(CentralModel, table=True):
     recalls: int = 0
     outcome: str | None = None
     walk_in: bool = False
+    # The wait its slip promised, kept to check the kiosk's estimates against what happened.
+    estimated_wait_seconds: int | None = None
 
 
 class AppointmentRow(CentralModel, table=True):
@@ -181,6 +187,7 @@ class CaseRow(CentralModel, table=True):
     """A case as a counter sent it (受理、补正、不予受理), stored once per idempotency key."""
 
     __tablename__ = "intake_case"
+    __table_args__ = (Index("ix_case_received", "received_at"),)  # a period's cases (reports)
     number: str = Field(primary_key=True)  # 受理编号, made at the counter
     idempotency_key: str = Field(unique=True)
     hall: str
@@ -193,6 +200,15 @@ class CaseRow(CentralModel, table=True):
     # delivered (handed out or mailed); empty for a case that was not accepted.
     progress: str = ""
     delivery_json: str = "{}"  # how, to whom, when (统一出件)
+    ticket_id: int | None = Field(default=None, index=True)  # the ticket it was taken in on
+
+
+class CaseItem(CentralModel, table=True):
+    """An item of a case (what the reports count per item, and the waits of its ticket)."""
+
+    __tablename__ = "case_item"
+    case_number: str = Field(primary_key=True, foreign_key="intake_case.number")
+    item: str = Field(primary_key=True, index=True)
 
 
 class CaseSubmission(CentralModel, table=True):
@@ -212,7 +228,10 @@ class HandoffRow(CentralModel, table=True):
     """One department's share of a case (分办), with its clock and its decision."""
 
     __tablename__ = "handoff"
-    __table_args__ = (Index("ix_handoff_inbox", "department", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_handoff_inbox", "department", "status", "due_on"),
+        Index("ix_handoff_decided", "decided_at"),  # a period's decisions (reports)
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_number: str = Field(foreign_key="intake_case.number", index=True)
     department: str
@@ -398,3 +417,30 @@ class RatingEvent(CentralModel, table=True):
     kind: str
     username: str | None = None
     detail_json: str = "{}"
+
+
+class RatingItem(CentralModel, table=True):
+    """An item a rating rated (the reports' figures per item)."""
+
+    __tablename__ = "rating_item"
+    rating_id: int = Field(primary_key=True, foreign_key="rating.id")
+    item: str = Field(primary_key=True)
+
+
+class RatingDepartment(CentralModel, table=True):
+    """A department whose items a rating rated (the reports' figures per department)."""
+
+    __tablename__ = "rating_department"
+    rating_id: int = Field(primary_key=True, foreign_key="rating.id")
+    department: str = Field(primary_key=True)
+
+
+class AlertAck(CentralModel, table=True):
+    """A board alert a supervisor acknowledged (确认): who, when; the alert's key names the
+    occurrence (the ticket, the counter's change, the day's count), so a new one shows again."""
+
+    __tablename__ = "alert_ack"
+    key: str = Field(primary_key=True)
+    username: str
+    at: datetime = Field(sa_column=_tz())
+    note: str = ""

@@ -390,17 +390,29 @@ class Slip:
     replayed: bool = False
     """The press had been answered before (its key was known): the same ticket again."""
 
-    def view(self, rules: QueueRules) -> dict[str, Any]:
-        """The slip as the API answers it (IssuedOut)."""
-        estimate = estimated_wait(
+    def estimate(self, rules: QueueRules) -> timedelta:
+        """The wait the slip promises."""
+        return estimated_wait(
             self.waiting_ahead, self.pace or rules.average_service, self.open_counters
         )
+
+    def view(self, rules: QueueRules) -> dict[str, Any]:
+        """The slip as the API answers it (IssuedOut)."""
         return {
             "ticket": self.ticket,
             "waiting_ahead": self.waiting_ahead,
-            "estimated_wait_seconds": int(estimate.total_seconds()),
+            "estimated_wait_seconds": int(self.estimate(rules).total_seconds()),
             "hall_name": self.hall_name,
         }
+
+
+def promise_wait(s: Session, ticket_id: int, estimate: timedelta) -> None:
+    """Keep the wait a ticket's slip promised (the board checks estimates against waits)."""
+    s.execute(
+        update(TICKET)
+        .where(TICKET.c.id == ticket_id)
+        .values(estimated_wait_seconds=int(estimate.total_seconds()))
+    )
 
 
 def read_slip(s: Session, ticket: Row[Any], day: date, replayed: bool = False) -> Slip:

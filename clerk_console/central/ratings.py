@@ -23,8 +23,10 @@ from clerk_console.central.errors import PlatformError, bad_request, conflict, f
 from clerk_console.central.handoffs import BackOffice, case_items
 from clerk_console.central.models import (
     CaseRow,
+    RatingDepartment,
     RatingEvent,
     RatingFollowUpRow,
+    RatingItem,
     RatingRow,
 )
 from clerk_console.central.queue import TICKET, Actor, aware, emit, find_ticket
@@ -162,6 +164,8 @@ def rate(
     s.add(row)
     s.flush()
     assert row.id is not None
+    s.add_all(RatingItem(rating_id=row.id, item=i) for i in dict.fromkeys(service.items))
+    s.add_all(RatingDepartment(rating_id=row.id, department=d) for d in departments)
     follow_up = None
     if not level.good:
         follow_up = RatingFollowUpRow(
