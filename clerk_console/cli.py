@@ -182,6 +182,94 @@ def display(ctx: click.Context, lang: str | None) -> None:
     make_app(settings, lang or ctx.obj.get("lang"), start="display").run()
 
 
+@main.command()
+@click.argument("kind", type=click.Choice(["day", "week", "month"]))
+@click.argument("day", required=False, type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["txt", "csv", "xlsx"]),
+    default="txt",
+    show_default=True,
+    help="Plain text, CSV (one value a row) or an Excel workbook with charts.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="File or folder to write to; text and CSV go to the screen without it, a workbook "
+    "to ./report-KIND-DATE.xlsx.",
+)
+@click.option(
+    "--user",
+    envvar="CLERK_REPORT_USER",
+    help="A supervisor's login name (else $CLERK_REPORT_USER, else asked).",
+)
+@LANG_OPTION
+@click.pass_context
+def report(
+    ctx: click.Context,
+    kind: str,
+    day: datetime | None,
+    fmt: str,
+    out: Path | None,
+    user: str | None,
+    lang: str | None,
+) -> None:
+    """The numbers (报表) of the day, the week (Monday to Sunday) or the month holding DAY
+    (YYYY-MM-DD; default today), from the platform: tickets, waits and service times,
+    cases, handoffs and ratings. Needs a supervisor's login; the PIN is asked (or
+    $CLERK_REPORT_PIN). Exit 3 when the platform does not answer, 4 when it refuses."""
+    import asyncio
+
+    from clerk_console.domain.report import Report
+    from clerk_console.report_files import write_report
+    from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+    from clerk_console.tui.i18n import Messages
+
+    settings = load_settings(ctx.obj.get("config_path"))
+    t = Messages(lang or ctx.obj.get("lang") or settings.language)
+    if out is not None and not out.is_dir() and not out.parent.exists():
+        click.echo(f"clerk-console: no folder {out.parent} to write {out.name} in", err=True)
+        sys.exit(2)
+    username = user or click.prompt("supervisor login name")
+    pin = os.environ.get("CLERK_REPORT_PIN") or click.prompt("PIN", hide_input=True)
+
+    async def fetch() -> Report:
+        client = platform_factory(settings)()
+        try:
+            await client.login(username.strip(), pin.strip())
+            try:
+                return await client.report(kind, day.date() if day else None)
+            finally:
+                await client.logout()
+        finally:
+            await client.aclose()
+
+    try:
+        made = asyncio.run(fetch())
+    except PlatformUnreachable as exc:
+        where = settings.platform.url or "embedded"
+        click.echo(f"clerk-console: the platform ({where}) does not answer: {exc}", err=True)
+        sys.exit(3)
+    except PlatformRefused as exc:
+        click.echo(f"clerk-console: the platform refused: {exc.message}", err=True)
+        sys.exit(4)
+    if out is None and fmt != "xlsx":
+        import shutil
+
+        from clerk_console.report_files import as_csv, as_text
+
+        width = max(80, shutil.get_terminal_size().columns)
+        click.echo(as_csv(made) if fmt == "csv" else as_text(made, t, width), nl=False)
+        return
+    try:
+        written = write_report(made, t, fmt, out or Path.cwd())
+    except OSError as exc:
+        click.echo(f"clerk-console: could not write the report: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"report written to {written}")
+
+
 @main.group()
 def catalog() -> None:
     """Work with a catalog of record."""

@@ -30,8 +30,8 @@ from typing import Any, Literal, TypeVar
 APP_NAME = "clerk-console"
 CONSOLE_ENV_FILE = "CLERK_CONSOLE_CONFIG"
 CENTRAL_ENV_FILE = "CLERK_CENTRAL_CONFIG"
-# Variables under CLERK_ that are not setting overrides of the console.
-_NOT_CONSOLE_OVERRIDES = ("CLERK_CONSOLE_CONFIG", "CLERK_CENTRAL", "CLERK_TEST_")
+# Variables under CLERK_ that are not setting overrides of the console (the report's login).
+_NOT_CONSOLE_OVERRIDES = ("CLERK_CONSOLE_CONFIG", "CLERK_CENTRAL", "CLERK_TEST_", "CLERK_REPORT_")
 
 Check = Callable[[Any], str | None]
 

@@ -11,16 +11,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "clerk_console"
 
 # Our modules each layer may import (besides itself). Top-level helpers: config (settings),
 # catalog_files (reading catalog files), faults (telling a machine's faults apart, the crash
-# log), private (data files for the program's own user), cli (the entry point, may import
-# anything).
+# log), private (data files for the program's own user), report_files (a report written as
+# text, CSV or Excel), cli (the entry point, may import anything).
 ALLOWED = {
     "domain": set(),
     "store": {"domain", "private"},
     "central": {"domain", "config", "catalog_files", "faults", "private"},
     "sync": {"store", "domain", "config", "catalog_files"},
     "devices": {"store", "domain", "config"},
-    "tui": {"sync", "store", "devices", "domain", "config", "faults"},
+    "tui": {"sync", "store", "devices", "domain", "config", "faults", "report_files"},
     "catalog_files": {"domain"},
+    "report_files": {"domain"},
     "config": set(),
     "faults": set(),
     "private": set(),

@@ -135,8 +135,8 @@ def _lines(
                 "waiting": waiting,
                 "longest_wait_seconds": max(longest, 0),
                 "longest_ticket": oldest.get(row.prefix),
-                "average_wait_seconds": int(average or 0),
-                "hour_wait_seconds": int(last_hour or 0),
+                "average_wait_seconds": _seconds(average),
+                "hour_wait_seconds": _seconds(last_hour),
                 "served": int(served or 0),
                 "no_shows": int(gone or 0),
                 "open_counters": open_by_line.get(row.prefix, 0),
@@ -144,6 +144,11 @@ def _lines(
             }
         )
     return out
+
+
+def _seconds(average: Any) -> int:
+    """A mean duration in whole seconds (SQLite's time arithmetic leaves 999.99…)."""
+    return round(float(average)) if average is not None else 0
 
 
 def _moment(value: Any) -> datetime:
@@ -233,7 +238,7 @@ def _counters(
                 if ticket and ticket.called_at
                 else None,
                 "served": int(served or 0),
-                "average_service_seconds": int(average or 0),
+                "average_service_seconds": _seconds(average),
                 "idle_seconds": int(idle_seconds),
                 "ratings": int(count or 0),
                 "good_ratings": int(liked or 0),

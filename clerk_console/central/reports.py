@@ -12,7 +12,6 @@ back as a histogram of 10-second buckets (a few hundred rows a key) and is read 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from clerk_console.central.models import (
     CaseItem,
     CaseRow,
     CentralModel,
+    CounterRow,
     HandoffRow,
     LineRow,
     PlatformMeta,
@@ -107,7 +107,7 @@ def period_report(s: Session, period: Period, office: BackOffice, now: datetime)
     tables = (
         _line_tickets(s, period, d),
         _hour_tickets(s, period, d),
-        _times(s, period, d, "counter", col(TicketRow.counter), _counter_names),
+        _times(s, period, d, "counter", col(TicketRow.counter), _counter_names(s)),
         _times(s, period, d, "clerk", col(TicketRow.served_by), _clerk_names(s)),
         _item_times(s, period, d, office),
         _estimates(s, period, d),
@@ -226,8 +226,9 @@ def _hour_tickets(s: Session, period: Period, d: Dialect) -> Table:
     )
 
 
-def _counter_names(keys: Iterable[Any]) -> dict[Any, str]:
-    return {k: "" for k in keys}
+def _counter_names(s: Session) -> Any:
+    names = {n: name for n, name in s.execute(select(col(CounterRow.number), col(CounterRow.name)))}
+    return lambda keys: {k: names.get(k, "") for k in keys}
 
 
 def _clerk_names(s: Session) -> Any:
@@ -446,7 +447,7 @@ def _ratings(s: Session, period: Period, as_of: date, office: BackOffice) -> lis
     clerks = _clerk_names(s)
     by = (
         ("clerk", col(RatingRow.clerk), rating, clerks),
-        ("counter", col(RatingRow.counter), rating, _counter_names),
+        ("counter", col(RatingRow.counter), rating, _counter_names(s)),
         (
             "item",
             col(RatingItem.item),

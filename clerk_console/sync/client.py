@@ -15,12 +15,14 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 from uuid import uuid4
 
 import httpx
+
+from clerk_console.domain.report import Report
 
 # Pauses before sending again a request whose answer never came (a restart, a dropped
 # answer): short, a clerk or an applicant is waiting.
@@ -541,3 +543,19 @@ class PlatformClient:
         grant); the rating as it now is."""
         path = f"/ratings/{rating_id}/{step}"
         return dict(await self._request("POST", path, json={"note": note}))
+
+    async def acknowledge_alert(self, key: str, note: str = "") -> dict[str, Any]:
+        """Acknowledge a board alert (a supervisor; recorded, and safe to send again)."""
+        body = {"key": key, "note": note}
+        return dict(await self._request("POST", "/alerts/ack", json=body, retries=2))
+
+    async def report_printer(self, counter: int, state: str, message: str = "") -> None:
+        """Tell the board how this counter's printers are (`ok` or `fault`, and which)."""
+        body = {"state": state, "message": message}
+        await self._request("POST", f"/counters/{counter}/printer", json=body, retries=2)
+
+    async def report(self, kind: str, day: date | None = None) -> Report:
+        """The numbers of the day, week or month holding `day` (today if None)."""
+        params = {"day": day.isoformat()} if day else None
+        data = await self._request("GET", f"/reports/{kind}", params=params, longer=30)
+        return Report.from_dict(data)

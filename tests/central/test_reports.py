@@ -18,14 +18,20 @@ So for line A: 4 issued, 2 served, 1 no-show; waits 5, 20, 25 min (p50 20, p90 2
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from central.conftest import START, Platform
 from central.test_back_office import APPROVERS, case_body, handoffs_of
+from openpyxl import load_workbook
 
 from clerk_console.domain.report import Period, Report
+from clerk_console.report_files import as_csv, as_text, write_report
+from clerk_console.tui.i18n import Messages
 
 CLERK1 = ("clerk01", "111111")
 CLERK2 = ("clerk02", "111112")
@@ -142,8 +148,8 @@ def test_the_days_numbers_are_the_hand_computed_ones(platform: Platform) -> None
     assert hours.row(hour(60))["issued"] == 1 and hours.row(hour(60))["served"] == 0
 
     counters = day.table("counter_times")
-    assert counters.row(5) | {"name": ""} == {
-        "counter": 5, "name": "", "served": 1, "wait_p50": 5 * MIN, "wait_p90": 5 * MIN,
+    assert counters.row(5) == {
+        "counter": 5, "name": "综合窗口", "served": 1, "wait_p50": 5 * MIN, "wait_p90": 5 * MIN,
         "service_p50": 10 * MIN, "service_p90": 10 * MIN,
     }  # fmt: skip
     # Counter 6 called A002 (waited 20, gone) and A003 (waited 25, served in 20).
@@ -239,7 +245,8 @@ def test_only_a_supervisor_reads_the_reports_and_a_bad_period_is_refused(
     boss = p.login(*SUPER)
     bad = p.client.get("/reports/year", headers=boss)
     assert bad.status_code == 422 and "day" in bad.json()["message"], bad.text
-    assert p.client.get("/reports/day", params={"day": "2026-13-01"}, headers=boss).status_code == 422
+    no_such_day = p.client.get("/reports/day", params={"day": "2026-13-01"}, headers=boss)
+    assert no_such_day.status_code == 422
     assert p.client.get("/reports/day", headers=boss).status_code == 200
 
 
@@ -248,3 +255,44 @@ def test_every_period_answers_on_an_empty_hall(platform: Platform, kind: str) ->
     answer = report(platform, kind)
     assert [t.key for t in answer.tables][:2] == ["line_tickets", "hour_tickets"]
     assert answer.table("line_tickets").rows == ()
+
+
+def test_the_report_as_excel_csv_and_text(platform: Platform, tmp_path: Path) -> None:
+    """The workbook read back with openpyxl: a sheet per table with the figures in minutes,
+    the charts of the hours and the levels; CSV one raw value a row; text in both languages."""
+    p = platform
+    scripted_day(p)
+    day = report(p, "day")
+    zh, en = Messages("zh"), Messages("en")
+
+    written = write_report(day, zh, "xlsx", tmp_path)
+    assert written.name == "report-day-2026-11-23.xlsx"
+    book = load_workbook(written)
+    assert book.sheetnames[0] == "概要"
+    assert len(book.sheetnames) == 1 + len(day.tables)
+    lines = book["各业务类别取号与办结"]
+    assert [c.value for c in lines[1]][:5] == ["业务类别", "名称", "取号", "办结", "过号"]
+    assert [c.value for c in lines[2]] == ["A", "综合业务", 4, 2, 1, 20.0, 25.0, 10.0, 20.0]
+    assert lines["F2"].number_format == "0.0"
+    hours = book["各时段取号与等候"]
+    assert len(hours._charts) == 1  # arrivals and served as bars, the median wait as a line
+    levels = book["评价等级"]
+    assert [r[0].value for r in levels.iter_rows(min_row=2)][:2] == ["非常满意", "满意"]
+    assert len(levels._charts) == 1
+    clerks = book["各工作人员评价"]
+    header = [c.value for c in clerks[1]]
+    rate = header.index("满意度") + 1
+    assert clerks.cell(row=2, column=rate).value == 1.0
+    assert clerks.cell(row=2, column=rate).number_format == "0.0%"
+
+    rows = list(csv.DictReader(io.StringIO(as_csv(day))))
+    assert rows[0].keys() == {"hall", "period", "table", "key", "name", "measure", "value"}
+    wanted = ("line_tickets", "A", "wait_p90")
+    p90 = [r for r in rows if (r["table"], r["key"], r["measure"]) == wanted]
+    assert [r["value"] for r in p90] == ["1500"] and p90[0]["period"] == "2026-11-23"
+
+    text = as_text(day, zh)
+    assert "日报（2026-11-23）" in text and "综合业务" in text and "20.0" in text
+    english = write_report(day, en, "txt", tmp_path / "day.txt").read_text(encoding="utf-8")
+    assert "day report (2026-11-23)" in english and "Wait p50 (min)" in english
+    assert "Satisfaction" in english and "100.0%" in english
