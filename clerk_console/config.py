@@ -231,6 +231,9 @@ class ConsoleConfig:
     """Where the local store and files live; empty = the user data directory."""
     catalog_dir: str = ""
     """Catalog and demo hall for the embedded platform; empty = the data/ shipped with us."""
+    reports_dir: str = ""
+    """Where the supervisor's board writes exported reports (`e`); empty = reports/ in
+    data_dir."""
     hall: HallSettings = field(default_factory=HallSettings)
     counter: CounterSettings = field(default_factory=CounterSettings)
     platform: PlatformSettings = field(default_factory=PlatformSettings)

@@ -91,6 +91,8 @@ class ClerkConsoleApp(App[None]):
         # A login checked here while the platform was away: (user, PIN, counter), in memory
         # only, until the platform checks it too.
         self.unconfirmed_login: tuple[str, str, int] | None = None
+        # What the platform was last told of this counter's printers (token, counter, faults).
+        self._printers_said: tuple[str | None, int, str] | None = None
 
     async def on_event(self, event: events.Event) -> None:
         """Every key passes the scan buffer first: a barcode scan goes to the screen as a
@@ -192,11 +194,33 @@ class ClerkConsoleApp(App[None]):
                 if state.online and self.client.token:
                     await self._pull_case_states(self.store, self.client)
                     await self._refresh_catalog(self.store, self.client)
+                    await self._report_printers(self.client)
             self._sync_wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._sync_wake.wait(), self.settings.platform.sync_check_seconds
                 )
+
+    def watch_printer_states(self) -> None:
+        self._sync_wake.set()  # the board hears of a printer's fault at once
+
+    async def _report_printers(self, client: PlatformClient) -> None:
+        """Tell the supervisor's board how this counter's printers are: once a login, and
+        on every change (a rating pad, or a kiosk, speaks for no counter's printers)."""
+        from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+
+        login = client.login_info
+        if login is None or not login.counter or self.start != "login":
+            return
+        faults = [f"{p.name}:{p.fault}" for p in self.printer_states if p.fault]
+        said = (client.token, login.counter, ",".join(faults))
+        if said == self._printers_said:
+            return
+        try:
+            await client.report_printer(login.counter, "fault" if faults else "ok", said[2])
+        except (PlatformRefused, PlatformUnreachable):
+            return  # said again on the next round
+        self._printers_said = said
 
     async def _confirm_login(self, store: LocalStore, client: PlatformClient) -> None:
         """The platform is asked to check a login made here while it was away: confirmed,

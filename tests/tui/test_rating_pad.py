@@ -219,7 +219,7 @@ async def test_the_supervisor_follows_a_bad_rating_up_to_its_call_back(
         await pilot.press(*"super01", "enter", *"222222", "enter")
         await pilot.press("backspace", "enter")  # a supervisor away from a counter
         await settle(pilot)
-        await pilot.press("e")
+        await pilot.press("f")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, FollowUpsScreen)

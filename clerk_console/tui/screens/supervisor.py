@@ -1,14 +1,25 @@
-"""The supervisor's hall view (大厅管理): per line the waiting, waits and served today; per
-counter its state, clerk and ticket; live from the change feed. Pause or resume a counter,
-move a waiting ticket, unlock a login locked by wrong PINs."""
+"""The supervisor's live hall board (大厅管理): per line the waiting, the longest and recent
+waits, served and no-shows; the alerts (red: people wait on it now; yellow: the back office's
+and the follow-ups' deadlines), acknowledged with `a`; per counter its state, clerk, ticket
+and for how long, today's count, mean service, idle time, ratings and printer; the slips'
+estimates against the waits. Live from the change feed, and read again every few seconds
+for the alerts that time alone raises (a wait growing past its threshold).
+
+Pause or resume a counter, move a waiting ticket, unlock a login locked by wrong PINs, see
+the deadlines (`l`) and the bad ratings' follow-ups (`f`), and export the day's, week's or
+month's numbers (`e`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.table import Table
-from textual import work
+from rich.text import Text
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -19,17 +30,24 @@ from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.keys import ConsoleFooter
-from clerk_console.tui.widgets.prompts import TextModal
+from clerk_console.tui.widgets.prompts import ChoiceModal, TextModal
+
+REFRESH_SECONDS = 10
+"""The longest the board goes without reading the hall again (the feed's long-poll)."""
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow"}
 
 
 class SupervisorScreen(StaffScreen):
     """The whole hall at a glance."""
 
     BINDINGS = [
+        Binding("a", "acknowledge", "key.acknowledge"),
         Binding("p", "toggle_counter", "key.pause_counter"),
         Binding("m", "move", "key.move"),
         Binding("l", "deadlines", "key.deadlines"),
-        Binding("e", "follow_ups", "key.follow_ups"),
+        Binding("f", "follow_ups", "key.follow_ups"),
+        Binding("e", "export", "key.export_report"),
         Binding("u", "unlock", "key.unlock"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
@@ -38,12 +56,14 @@ class SupervisorScreen(StaffScreen):
 
     def __init__(self, t: Messages) -> None:
         super().__init__(t)
-        self.hall: dict[str, Any] = {"lines": [], "counters": []}
+        self.hall: dict[str, Any] = {"lines": [], "counters": [], "alerts": []}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Vertical(id="supervisor"):
             yield Static("", id="sv-lines")
+            yield Static("", id="sv-summary")
+            yield DataTable(id="sv-alerts", cursor_type="row", show_header=False)
             yield DataTable(id="sv-counters", cursor_type="row", zebra_stripes=True)
             yield Static(self.t("supervisor.hint"), id="sv-message")
         yield ConsoleFooter()
@@ -52,14 +72,23 @@ class SupervisorScreen(StaffScreen):
         self.title = self.t("title.supervisor")  # not the counter's name
         self.place(self.t("place.supervisor"))
         table = self.query_one("#sv-counters", DataTable)
-        for key in ("counter", "status", "clerk", "ticket", "since"):
+        for key in COUNTER_COLUMNS:
             table.add_column(self.t(f"supervisor.col_{key}"), key=key)
+        alerts = self.query_one("#sv-alerts", DataTable)
+        alerts.add_column("", key="alert")
+        alerts.add_column("", key="ack")
+        alerts.display = False
         table.focus()
         self.follow()
 
+    def on_resize(self, event: events.Resize) -> None:
+        # A few alerts on a small terminal (the counters need the rows), more on a big one.
+        self.query_one("#sv-alerts").styles.max_height = 4 if event.size.height < 32 else 8
+
     @work(exclusive=True, group="feed")
     async def follow(self) -> None:
-        """Refresh the view whenever anything changes in the hall."""
+        """Read the board again whenever anything changes in the hall, and at least every
+        REFRESH_SECONDS (a wait passes its threshold with no change to tell of it)."""
         cursor = 0
         while True:
             try:
@@ -67,14 +96,9 @@ class SupervisorScreen(StaffScreen):
                 self._show()
                 if not cursor:
                     cursor = int((await self.client.queue()).get("cursor", 0))
-                while True:
-                    changes, cursor = await self.client.changes(cursor, wait=10)
-                    if changes:
-                        break
+                _changes, cursor = await self.client.changes(cursor, wait=REFRESH_SECONDS)
             except PlatformUnreachable as exc:
                 self._failed(exc)
-                import asyncio
-
                 await asyncio.sleep(2)
             except PlatformRefused as exc:
                 self._failed(exc)
@@ -90,45 +114,172 @@ class SupervisorScreen(StaffScreen):
 
         self.app.push_screen(DeadlinesScreen(self.t))
 
+    # --- showing the board ----------------------------------------------------------------
+
     def _show(self) -> None:
         t = self.t
-        lines = Table(title=t("supervisor.lines"), title_justify="left", expand=True)
-        for key in ("line", "waiting", "longest", "average", "served", "estimate"):
+        lines = Table(
+            title=t("supervisor.lines"),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=(0, 1),
+        )
+        for key in LINE_COLUMNS:
+            first = key == "line"
             lines.add_column(
-                t(f"supervisor.col_{key}"), justify="left" if key == "line" else "right"
+                t(f"supervisor.col_{key}"), justify="left" if first else "right", no_wrap=first
             )
+        limit = self.hall.get("thresholds", {}).get("wait_minutes")
         for line in self.hall["lines"]:
+            longest = _short(t, line["longest_wait_seconds"])
+            over = limit is not None and line["longest_wait_seconds"] > limit * 60
             lines.add_row(
                 f"{line['prefix']} {line['name']}",
                 str(line["waiting"]),
-                _minutes(t, line["longest_wait_seconds"]),
-                _minutes(t, line["average_wait_seconds"]),
+                Text(longest, style="bold red") if over and line["waiting"] else longest,
+                _short(t, line.get("hour_wait_seconds", 0)),
+                _short(t, line["average_wait_seconds"]),
                 str(line["served"]),
-                _minutes(t, line["estimated_wait_seconds"]),
+                str(line.get("no_shows", 0)),
+                _short(t, line["estimated_wait_seconds"]),
             )
         self.query_one("#sv-lines", Static).update(lines)
+        self.query_one("#sv-summary", Static).update(summary(t, self.hall))
+        self._show_alerts()
+        self._show_counters()
+
+    def _show_alerts(self) -> None:
+        table = self.query_one("#sv-alerts", DataTable)
+        row = table.cursor_row
+        table.clear()
+        alerts = self.hall.get("alerts", [])
+        for alert in alerts:
+            ack = alert.get("acknowledged")
+            style = "dim" if ack else SEVERITY_STYLE.get(alert["severity"], "")
+            table.add_row(
+                Text(alert_words(self.t, alert), style=style),
+                Text(acknowledged_words(self.t, ack), style="dim") if ack else "",
+                key=alert["key"],
+            )
+        table.display = bool(alerts)
+        if alerts:
+            table.move_cursor(row=min(row, len(alerts) - 1))
+
+    def _show_counters(self) -> None:
+        t = self.t
         table = self.query_one("#sv-counters", DataTable)
         row = table.cursor_row
         table.clear()
-        # The platform's time, not this console's: the two clocks may differ.
-        now = datetime.fromisoformat(self.hall["at"]) if "at" in self.hall else datetime.now(UTC)
         for c in self.hall["counters"]:
             ticket = c.get("ticket")
-            since = ""
-            if ticket and ticket.get("called_at"):
-                since = _minutes(
-                    t, int((now - datetime.fromisoformat(ticket["called_at"])).total_seconds())
-                )
+            at_hand = c.get("at_hand_seconds")
+            if at_hand is None and ticket and ticket.get("called_at") and "at" in self.hall:
+                # An older platform's board: reckoned here from the platform's own time.
+                now = datetime.fromisoformat(self.hall["at"])
+                at_hand = int((now - datetime.fromisoformat(ticket["called_at"])).total_seconds())
+            printer = c.get("printer") or {}
+            fault = printer.get("state") == "fault"
+            rated = c.get("ratings", 0)
             table.add_row(
-                t("display.counter_n", counter=c["number"]),
+                t("supervisor.counter_short", counter=c["number"]),
                 t(f"supervisor.status_{c['status']}"),
                 c.get("clerk") or "—",
                 ticket["number"] if ticket else "—",
-                since,
+                _short(t, at_hand) if at_hand is not None else "",
+                str(c.get("served", 0)),
+                _short(t, c.get("average_service_seconds", 0)) if c.get("served") else "—",
+                _short(t, c.get("idle_seconds", 0)),
+                f"{c.get('good_ratings', 0)}/{rated}" if rated else "—",
+                Text(t("supervisor.printer_fault"), style="bold red")
+                if fault
+                else t("supervisor.printer_ok"),
                 key=str(c["number"]),
             )
         if self.hall["counters"]:
             table.move_cursor(row=min(row, len(self.hall["counters"]) - 1))
+
+    # --- alerts ---------------------------------------------------------------------------
+
+    def _selected_alert(self) -> dict[str, Any] | None:
+        alerts = self.hall.get("alerts", [])
+        if not alerts:
+            return None
+        table = self.query_one("#sv-alerts", DataTable)
+        return dict(alerts[min(table.cursor_row, len(alerts) - 1)])
+
+    def action_acknowledge(self) -> None:
+        """Acknowledge the alert under the alerts' cursor (Tab moves there), with a note."""
+        alert = self._selected_alert()
+        if alert is None:
+            self._say(self.t("supervisor.no_alerts"))
+            return
+        if alert.get("acknowledged"):
+            self._say(acknowledged_words(self.t, alert["acknowledged"]))
+            return
+
+        def noted(note: str | None) -> None:
+            if note is not None:  # Esc: not acknowledged
+                self.acknowledge(alert, note)
+
+        self.app.push_screen(
+            TextModal(
+                self.t,
+                self.t("supervisor.ask_ack", alert=alert_words(self.t, alert)),
+                self.t("supervisor.ack_placeholder"),
+            ),
+            noted,
+        )
+
+    @work(group="action")
+    async def acknowledge(self, alert: dict[str, Any], note: str) -> None:
+        try:
+            await self.client.acknowledge_alert(alert["key"], note)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+        else:
+            self._say(self.t("supervisor.acknowledged", alert=alert_words(self.t, alert)))
+
+    # --- the numbers ----------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        """Choose the period, then the file's kind; the file goes to the reports folder."""
+        t = self.t
+        periods = [(k, t(f"supervisor.period_{k}")) for k in ("day", "week", "month")]
+        formats = [(k, t(f"supervisor.format_{k}")) for k in ("xlsx", "csv", "txt")]
+
+        def period_chosen(kind: str | None) -> None:
+            if kind is None:
+                return
+
+            def format_chosen(fmt: str | None) -> None:
+                if fmt is not None:
+                    self.export(kind, fmt)
+
+            self.app.push_screen(ChoiceModal(t, t("supervisor.ask_format"), formats), format_chosen)
+
+        self.app.push_screen(ChoiceModal(t, t("supervisor.ask_period"), periods), period_chosen)
+
+    @work(group="action")
+    async def export(self, kind: str, fmt: str) -> None:
+        from clerk_console.report_files import write_report
+
+        self._say(self.t("supervisor.exporting"))
+        try:
+            report = await self.client.report(kind)
+        except (PlatformRefused, PlatformUnreachable) as exc:
+            self._failed(exc)
+            return
+        folder = reports_folder(self.app)
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+            path = await asyncio.to_thread(write_report, report, self.t, fmt, folder)
+        except OSError as exc:
+            self._say(self.t("supervisor.export_failed", folder=folder, reason=exc), error=True)
+            return
+        self._say(self.t("supervisor.exported", path=path))
+
+    # --- counters and tickets -------------------------------------------------------------
 
     def _selected(self) -> dict[str, Any] | None:
         table = self.query_one("#sv-counters", DataTable)
@@ -220,5 +371,95 @@ class SupervisorScreen(StaffScreen):
             self._say(self.t(key, username=username))
 
 
-def _minutes(t: Messages, seconds: int) -> str:
-    return t("counter.minutes", n=seconds // 60)
+LINE_COLUMNS = ("line", "waiting", "longest", "hour", "average", "served", "no_shows", "estimate")
+COUNTER_COLUMNS = (
+    "counter",
+    "status",
+    "clerk",
+    "ticket",
+    "since",
+    "today",
+    "service",
+    "idle",
+    "ratings",
+    "printer",
+)
+
+
+def reports_folder(app: Any) -> Path:
+    """Where exported reports go: the console's `reports_dir`, else reports/ in its data."""
+    settings = app.settings
+    if settings.reports_dir:
+        return Path(settings.reports_dir).expanduser()
+    return Path(settings.data_path()) / "reports"
+
+
+def alert_words(t: Messages, alert: dict[str, Any]) -> str:
+    """An alert as the supervisor reads it."""
+    params = dict(alert.get("params", {}))
+    if alert["kind"] == "printer":
+        params["message"] = printer_words(t, str(params.get("message", "")))
+    return t(f"supervisor.alert_{alert['kind']}", **params)
+
+
+def printer_words(t: Messages, message: str) -> str:
+    """A console's printer report ("receipt:paper_out,tickets:refused") in words."""
+    parts = []
+    for part in message.split(","):
+        name, _, code = part.strip().partition(":")
+        key = f"supervisor.fault_{code}"
+        parts.append(f"{name} {t(key) if t.has(key) else code}".strip())
+    return t.join(p for p in parts if p) or t("supervisor.fault_error")
+
+
+def acknowledged_words(t: Messages, ack: dict[str, Any]) -> str:
+    """Who acknowledged an alert, when, and their note."""
+    at = datetime.fromisoformat(ack["at"]).astimezone().strftime("%H:%M")
+    if ack.get("note"):
+        return t("supervisor.acknowledged_note", by=ack["by"], at=at, note=ack["note"])
+    return t("supervisor.acknowledged_by", by=ack["by"], at=at)
+
+
+def summary(t: Messages, hall: dict[str, Any]) -> Text:
+    """One line under the lines: the estimates' error, the back office, the follow-ups."""
+    text = Text()
+    estimates = hall.get("estimates") or {}
+    if estimates.get("tickets"):
+        error = estimates["mean_error_seconds"] // 60
+        bias = estimates["mean_bias_seconds"]
+        lean = "late" if bias > 0 else "early"
+        text.append(
+            t(
+                f"supervisor.estimate_{lean}",
+                n=estimates["tickets"],
+                error=error,
+                bias=abs(bias) // 60,
+            )
+        )
+    else:
+        text.append(t("supervisor.estimate_none"))
+    handoffs = hall.get("handoffs") or {}
+    follow_ups = hall.get("follow_ups") or {}
+    text.append(" · ")
+    text.append(
+        t(
+            "supervisor.summary_handoffs",
+            due=handoffs.get("due_today", 0),
+            overdue=handoffs.get("overdue", 0),
+        ),
+        style="yellow" if handoffs.get("overdue") else "",
+    )
+    text.append(" · ")
+    text.append(
+        t(
+            "supervisor.summary_follow_ups",
+            open=follow_ups.get("open", 0),
+            overdue=follow_ups.get("overdue", 0),
+        ),
+        style="red" if follow_ups.get("overdue") else "",
+    )
+    return text
+
+
+def _short(t: Messages, seconds: int) -> str:
+    return t("supervisor.min", n=max(seconds, 0) // 60)
