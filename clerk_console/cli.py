@@ -184,7 +184,7 @@ def display(ctx: click.Context, lang: str | None) -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(["day", "week", "month"]))
-@click.argument("day", required=False, type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("day", required=False, type=click.DateTime(formats=["%Y-%m-%d"]), metavar="[DAY]")
 @click.option(
     "--format",
     "fmt",
@@ -231,8 +231,9 @@ def report(
     if out is not None and not out.is_dir() and not out.parent.exists():
         click.echo(f"clerk-console: no folder {out.parent} to write {out.name} in", err=True)
         sys.exit(2)
-    username = user or click.prompt("supervisor login name")
-    pin = os.environ.get("CLERK_REPORT_PIN") or click.prompt("PIN", hide_input=True)
+    # Asked on stderr, so `report day > file` holds the report alone.
+    username = user or click.prompt("supervisor login name", err=True)
+    pin = os.environ.get("CLERK_REPORT_PIN") or click.prompt("PIN", hide_input=True, err=True)
 
     async def fetch() -> Report:
         client = platform_factory(settings)()
@@ -259,7 +260,8 @@ def report(
 
         from clerk_console.report_files import as_csv, as_text
 
-        width = max(80, shutil.get_terminal_size().columns)
+        # The terminal's width; a file or a pipe gets the tables whole.
+        width = max(80, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 160
         click.echo(as_csv(made) if fmt == "csv" else as_text(made, t, width), nl=False)
         return
     try:

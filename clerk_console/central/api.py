@@ -359,6 +359,7 @@ def create_app(
         )
 
     back_office = cache(office)
+    app.state.back_office = back_office  # the catalog and calendar, for a bench or a tool
     sender: Sender = (
         WebhookSender(config.notify_webhook)
         if config.notify_webhook

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Connection, Table, and_, case, func, select
 from sqlmodel import Session, col
-from sqlmodel import select as model_select
 
 from clerk_console.central.models import (
     AlertAck,
+    CentralModel,
     CounterRow,
     HandoffRow,
     LineRow,
@@ -56,14 +56,15 @@ def board_view(
     """The board at `now`: lines, counters, the estimates' error, alerts."""
     day = now.date()  # a ticket's day is the platform clock's
     d = Dialect(s, timedelta(0))
-    counters = list(s.exec(model_select(CounterRow).order_by(col(CounterRow.number))))
-    lines = _lines(s, now, day, d, rules, counters)
-    at_hand = _at_hand(s, counters)
-    per_counter = _counters(s, now, day, d, counters, at_hand, local_day(now))
+    c = s.connection()  # Core rows: the ORM's machinery was most of a refresh's time
+    counters = list(c.execute(select(_table("counter")).order_by(col(CounterRow.number))))
+    lines = _lines(c, now, day, d, recent_service(s, day) or rules.average_service, counters)
+    at_hand = _at_hand(c, counters)
+    per_counter = _counters(c, now, day, d, counters, at_hand, local_day(now))
     today = local_day(now)
-    handoffs = _handoffs(s, today)
-    follow_ups = _follow_ups(s, today)
-    estimates = _estimate_error(s, day, d)
+    handoffs = _handoffs(c, today)
+    follow_ups = _follow_ups(c, today)
+    estimates = _estimate_error(c, day, d)
     view: dict[str, Any] = {
         "at": now.isoformat(),
         "lines": lines,
@@ -79,17 +80,17 @@ def board_view(
             "follow_ups": limits.follow_ups,
         },
     }
-    view["alerts"] = _acknowledged(s, alerts(view, now, limits, today.isoformat()))
+    view["alerts"] = _acknowledged(c, alerts(view, now, limits, today.isoformat()))
     return view
 
 
 def _lines(
-    s: Session,
+    s: Connection,
     now: datetime,
     day: Any,
     d: Dialect,
-    rules: QueueRules,
-    counters: list[CounterRow],
+    pace: timedelta,
+    counters: list[Any],
 ) -> list[dict[str, Any]]:
     status = col(TicketRow.status)
     called = col(TicketRow.called_at)
@@ -119,9 +120,8 @@ def _lines(
         if c.status == "open":
             for prefix in c.lines.split(","):
                 open_by_line[prefix] = open_by_line.get(prefix, 0) + 1
-    pace = recent_service(s, day) or rules.average_service
     out = []
-    for row in s.exec(model_select(LineRow).order_by(col(LineRow.prefix))):
+    for row in s.execute(select(_table("line")).order_by(col(LineRow.prefix))):
         waiting, first_issued, served, gone, average, last_hour, _ = figures.get(
             row.prefix, (0, None, 0, 0, None, None, None)
         )
@@ -151,12 +151,16 @@ def _seconds(average: Any) -> int:
     return round(float(average)) if average is not None else 0
 
 
+def _table(name: str) -> Table:
+    return CentralModel.metadata.tables[name]
+
+
 def _moment(value: Any) -> datetime:
     # SQLite answers MIN() over a time column as its stored text.
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def _oldest_waiting(s: Session, day: Any) -> dict[str, str]:
+def _oldest_waiting(s: Connection, day: Any) -> dict[str, str]:
     """Each line's longest-waiting ticket (the wait alert names it)."""
     first = (
         select(col(TicketRow.line), func.min(col(TicketRow.issued_at)).label("issued"))
@@ -176,20 +180,21 @@ def _oldest_waiting(s: Session, day: Any) -> dict[str, str]:
     return {prefix: number for prefix, number in rows}
 
 
-def _at_hand(s: Session, counters: list[CounterRow]) -> dict[int, TicketRow]:
+def _at_hand(s: Connection, counters: list[Any]) -> dict[int, Any]:
     ids = [c.current_ticket for c in counters if c.current_ticket is not None]
     if not ids:
         return {}
-    return {t.id or 0: t for t in s.exec(model_select(TicketRow).where(col(TicketRow.id).in_(ids)))}
+    found = s.execute(select(_table("ticket")).where(col(TicketRow.id).in_(ids)))
+    return {t.id: t for t in found}
 
 
 def _counters(
-    s: Session,
+    s: Connection,
     now: datetime,
     day: Any,
     d: Dialect,
-    counters: list[CounterRow],
-    at_hand: dict[int, TicketRow],
+    counters: list[Any],
+    at_hand: dict[int, Any],
     rating_day: Any,
 ) -> list[dict[str, Any]]:
     counter = col(TicketRow.counter)
@@ -213,6 +218,17 @@ def _counters(
         ).all()
     }
     idle = _idle(s, day, d)
+    # Tickets sent to one counter (a transfer, a supervisor's move) wait for it alone.
+    target = col(TicketRow.target_counter)
+    targeted = dict(
+        s.execute(
+            select(target, func.count())
+            .where(
+                col(TicketRow.day) == day, col(TicketRow.status) == "waiting", target.isnot(None)
+            )
+            .group_by(target)
+        ).all()
+    )
     good = col(RatingRow.level) <= 3
     rated = {
         row[0]: row[1:]
@@ -226,7 +242,9 @@ def _counters(
     for c in counters:
         served, average, last_done = done.get(c.number, (0, None, None))
         idle_seconds = idle.get(c.number, 0.0)
-        if c.status == "open" and c.current_ticket is None and last_done is not None:
+        if c.status != "closed" and c.current_ticket is None and last_done is not None:
+            # Empty-handed since the last ticket left, paused or not (a pause is idle time
+            # here, as in the gaps above): the figure grows steadily, it never jumps.
             idle_seconds += max((now - aware(_moment(last_done))).total_seconds(), 0)
         ticket = at_hand.get(c.current_ticket or -1)
         count, liked = rated.get(c.number, (0, 0))
@@ -240,6 +258,7 @@ def _counters(
                 "served": int(served or 0),
                 "average_service_seconds": _seconds(average),
                 "idle_seconds": int(idle_seconds),
+                "waiting_for_it": int(targeted.get(c.number, 0)),
                 "ratings": int(count or 0),
                 "good_ratings": int(liked or 0),
                 "printer": {
@@ -252,7 +271,7 @@ def _counters(
     return out
 
 
-def _idle(s: Session, day: Any, d: Dialect) -> dict[int, float]:
+def _idle(s: Connection, day: Any, d: Dialect) -> dict[int, float]:
     """Per counter, today's time between one ticket leaving it and the next being called
     (pauses included: the counter row keeps no history of its states)."""
     previous = func.lag(col(TicketRow.finished_at)).over(
@@ -266,8 +285,8 @@ def _idle(s: Session, day: Any, d: Dialect) -> dict[int, float]:
         .where(
             col(TicketRow.day) == day,
             col(TicketRow.counter).isnot(None),
+            # The ticket at hand too: the gap before it was called is idle time already.
             col(TicketRow.called_at).isnot(None),
-            col(TicketRow.finished_at).isnot(None),
         )
         .subquery()
     )
@@ -279,7 +298,7 @@ def _idle(s: Session, day: Any, d: Dialect) -> dict[int, float]:
     return {int(n): float(gap or 0) for n, gap in rows}
 
 
-def _handoffs(s: Session, today: Any) -> dict[str, int]:
+def _handoffs(s: Connection, today: Any) -> dict[str, int]:
     due = col(HandoffRow.due_on)
     row = s.execute(
         select(
@@ -290,7 +309,7 @@ def _handoffs(s: Session, today: Any) -> dict[str, int]:
     return {"due_today": int(row[0] or 0), "overdue": int(row[1] or 0)}
 
 
-def _follow_ups(s: Session, today: Any) -> dict[str, int]:
+def _follow_ups(s: Connection, today: Any) -> dict[str, int]:
     waiting = col(RatingFollowUpRow.closed_at).is_(None)
     row = s.execute(
         select(
@@ -301,7 +320,7 @@ def _follow_ups(s: Session, today: Any) -> dict[str, int]:
     return {"open": int(row[0] or 0), "overdue": int(row[1] or 0)}
 
 
-def _estimate_error(s: Session, day: Any, d: Dialect) -> dict[str, Any]:
+def _estimate_error(s: Connection, day: Any, d: Dialect) -> dict[str, Any]:
     """Today's slips against what followed: how many were called, the mean size of the
     error and its mean sign (positive: people waited longer than promised), in seconds."""
     error = d.seconds(col(TicketRow.called_at), col(TicketRow.issued_at)) - col(
@@ -367,6 +386,17 @@ def alerts(
                         waiting=sum(line["waiting"] for line in lines),
                     )
                 )
+            if c.get("waiting_for_it"):
+                # Sent to this counter alone: nobody else will call them.
+                found.append(
+                    _alert(
+                        f"stranded:{day}:{c['number']}:{c['status']}:{c['waiting_for_it']}",
+                        "stranded",
+                        counter=c["number"],
+                        status=c["status"],
+                        waiting=c["waiting_for_it"],
+                    )
+                )
         if c["printer"]["state"] == "fault":
             found.append(
                 _alert(
@@ -401,6 +431,7 @@ SEVERITY = {
     "counter_paused": "high",
     "counter_closed": "high",
     "printer": "high",
+    "stranded": "high",
     "handoffs": "medium",
     "follow_ups": "medium",
 }
@@ -410,12 +441,13 @@ def _alert(key: str, kind: str, **params: Any) -> dict[str, Any]:
     return {"key": key, "kind": kind, "severity": SEVERITY[kind], "params": params}
 
 
-def _acknowledged(s: Session, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _acknowledged(s: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The alerts with who acknowledged them, when; the unacknowledged first."""
     keys = [a["key"] for a in found]
-    acks = {}
+    acks: dict[str, Any] = {}
     if keys:
-        acks = {a.key: a for a in s.exec(model_select(AlertAck).where(col(AlertAck.key).in_(keys)))}
+        rows = s.execute(select(_table("alert_ack")).where(col(AlertAck.key).in_(keys)))
+        acks = {a.key: a for a in rows}
     for a in found:
         ack = acks.get(a["key"])
         a["acknowledged"] = (

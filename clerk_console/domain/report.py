@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-BUCKET_SECONDS = 10
+BUCKET_SECONDS = 30
 """Durations are counted in 10-second buckets: a percentile is exact to 10 seconds, and a
 month of tickets groups into a few hundred rows per line, counter or clerk."""
 

@@ -147,6 +147,9 @@ def test_a_paused_counter_a_printer_and_a_bad_rating_alert(platform: Platform) -
     assert kinds(view) == ["counter_paused"]
     paused = view["alerts"][0]
     assert paused["params"] == {"counter": 5, "lines": "A", "waiting": 1}
+    # Empty-handed since A001 left at 09:15, paused or not: idle, growing steadily.
+    five = next(c for c in view["counters"] if c["number"] == 5)
+    assert five["idle_seconds"] == 15 * MIN
 
     fault = post(p, "/counters/5/printer", one, state="fault", message="receipt: paper_out")
     assert fault == {"state": "fault", "message": "receipt: paper_out"}
@@ -212,3 +215,19 @@ def test_handoffs_due_today_alert_and_thresholds_come_from_the_settings(
         view = board(p, other)
         assert view["thresholds"]["wait_minutes"] == 60 and view["thresholds"]["handoffs"] == 2
         assert kinds(view) == []
+
+
+def test_tickets_sent_to_a_closed_counter_alert(platform: Platform) -> None:
+    """A ticket moved to one counter waits for it alone: with that counter closed (or
+    paused) nobody will call it, whatever other counters serve its line."""
+    p = platform
+    morning(p)
+    at(p, 30)
+    boss = p.login(*SUPER)
+    post(p, "/tickets/A004/move", boss, counter=7)  # counter 7 is closed
+    view = board(p)
+    seven = next(c for c in view["counters"] if c["number"] == 7)
+    assert seven["status"] == "closed" and seven["waiting_for_it"] == 1
+    stranded = next(a for a in view["alerts"] if a["kind"] == "stranded")
+    assert stranded["params"] == {"counter": 7, "status": "closed", "waiting": 1}
+    assert stranded["severity"] == "high"

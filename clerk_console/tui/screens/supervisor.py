@@ -19,7 +19,7 @@ from typing import Any
 from rich import box
 from rich.table import Table
 from rich.text import Text
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Header, Static
 
 from clerk_console.domain.queue import parse_ticket
 from clerk_console.sync.client import PlatformRefused, PlatformUnreachable
+from clerk_console.tui.errors import explain
 from clerk_console.tui.i18n import Messages
 from clerk_console.tui.screens.staff import StaffScreen
 from clerk_console.tui.widgets.keys import ConsoleFooter
@@ -41,13 +42,14 @@ SEVERITY_STYLE = {"high": "bold red", "medium": "bold yellow"}
 class SupervisorScreen(StaffScreen):
     """The whole hall at a glance."""
 
+    # The footer shows what fits of these, in this order (F9 lists them all).
     BINDINGS = [
         Binding("a", "acknowledge", "key.acknowledge"),
-        Binding("p", "toggle_counter", "key.pause_counter"),
-        Binding("m", "move", "key.move"),
-        Binding("l", "deadlines", "key.deadlines"),
-        Binding("f", "follow_ups", "key.follow_ups"),
         Binding("e", "export", "key.export_report"),
+        Binding("p", "toggle_counter", "key.pause_counter"),
+        Binding("f", "follow_ups", "key.follow_ups"),
+        Binding("l", "deadlines", "key.deadlines"),
+        Binding("m", "move", "key.move"),
         Binding("u", "unlock", "key.unlock"),
         Binding("ctrl+o", "logout", "key.logout"),
     ]
@@ -57,6 +59,17 @@ class SupervisorScreen(StaffScreen):
     def __init__(self, t: Messages) -> None:
         super().__init__(t)
         self.hall: dict[str, Any] = {"lines": [], "counters": [], "alerts": []}
+        # What the tables show now, so a refresh redraws only what changed.
+        self._alerts_shown: list[tuple[str, Text, Text]] = []
+        self._counters_shown: dict[str, tuple[str | Text, ...]] = {}
+        self._lines_shown: tuple[Any, ...] = ()
+        self._stale = False  # the platform stopped answering: the figures are of earlier
+
+    def _as_of(self) -> str:
+        """When the figures on screen were read (the platform's clock, shown locally)."""
+        if "at" not in self.hall:
+            return "—"
+        return datetime.fromisoformat(self.hall["at"]).astimezone().strftime("%H:%M:%S")
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -81,9 +94,10 @@ class SupervisorScreen(StaffScreen):
         table.focus()
         self.follow()
 
-    def on_resize(self, event: events.Resize) -> None:
+    def on_resize(self) -> None:
+        super().on_resize()
         # A few alerts on a small terminal (the counters need the rows), more on a big one.
-        self.query_one("#sv-alerts").styles.max_height = 4 if event.size.height < 32 else 8
+        self.query_one("#sv-alerts").styles.max_height = 4 if self.size.height < 32 else 8
 
     @work(exclusive=True, group="feed")
     async def follow(self) -> None:
@@ -94,11 +108,18 @@ class SupervisorScreen(StaffScreen):
             try:
                 self.hall = await self.client.hall()
                 self._show()
+                if self._stale:  # the platform answers again: say so where it said it was away
+                    self._stale = False
+                    self._say(self.t("supervisor.back"))
                 if not cursor:
                     cursor = int((await self.client.queue()).get("cursor", 0))
                 _changes, cursor = await self.client.changes(cursor, wait=REFRESH_SECONDS)
             except PlatformUnreachable as exc:
-                self._failed(exc)
+                self._stale = True
+                self._say(
+                    self.t("supervisor.stale", at=self._as_of(), reason=explain(self.t, exc)),
+                    error=True,
+                )
                 await asyncio.sleep(2)
             except PlatformRefused as exc:
                 self._failed(exc)
@@ -117,6 +138,18 @@ class SupervisorScreen(StaffScreen):
     # --- showing the board ----------------------------------------------------------------
 
     def _show(self) -> None:
+        limit = self.hall.get("thresholds", {}).get("wait_minutes")
+        signature = (repr(self.hall["lines"]), limit, repr(self._summary_of()))
+        if signature != self._lines_shown:
+            self._lines_shown = signature
+            self._show_lines(limit)
+        self._show_alerts()
+        self._show_counters()
+
+    def _summary_of(self) -> tuple[Any, ...]:
+        return tuple(self.hall.get(k) for k in ("estimates", "handoffs", "follow_ups"))
+
+    def _show_lines(self, limit: int | None) -> None:
         t = self.t
         lines = Table(
             title=t("supervisor.lines"),
@@ -130,7 +163,6 @@ class SupervisorScreen(StaffScreen):
             lines.add_column(
                 t(f"supervisor.col_{key}"), justify="left" if first else "right", no_wrap=first
             )
-        limit = self.hall.get("thresholds", {}).get("wait_minutes")
         for line in self.hall["lines"]:
             longest = _short(t, line["longest_wait_seconds"])
             over = limit is not None and line["longest_wait_seconds"] > limit * 60
@@ -145,59 +177,81 @@ class SupervisorScreen(StaffScreen):
                 _short(t, line["estimated_wait_seconds"]),
             )
         self.query_one("#sv-lines", Static).update(lines)
-        self.query_one("#sv-summary", Static).update(summary(t, self.hall))
-        self._show_alerts()
-        self._show_counters()
+        self.query_one("#sv-summary", Static).update(summary(t, self.hall, self.size.width - 2))
 
     def _show_alerts(self) -> None:
         table = self.query_one("#sv-alerts", DataTable)
+        alerts = self.hall.get("alerts", [])
+        rows = [
+            (
+                alert["key"],
+                Text(
+                    alert_words(self.t, alert),
+                    style="dim"
+                    if alert.get("acknowledged")
+                    else SEVERITY_STYLE.get(alert["severity"], ""),
+                ),
+                Text(acknowledged_words(self.t, alert["acknowledged"]), style="dim")
+                if alert.get("acknowledged")
+                else Text(""),
+            )
+            for alert in alerts
+        ]
+        if rows == self._alerts_shown:
+            return  # the same alerts: the cursor stays where the supervisor put it
+        self._alerts_shown = rows
         row = table.cursor_row
         table.clear()
-        alerts = self.hall.get("alerts", [])
-        for alert in alerts:
-            ack = alert.get("acknowledged")
-            style = "dim" if ack else SEVERITY_STYLE.get(alert["severity"], "")
-            table.add_row(
-                Text(alert_words(self.t, alert), style=style),
-                Text(acknowledged_words(self.t, ack), style="dim") if ack else "",
-                key=alert["key"],
-            )
-        table.display = bool(alerts)
-        if alerts:
-            table.move_cursor(row=min(row, len(alerts) - 1))
+        for key, words, ack in rows:
+            table.add_row(words, ack, key=key)
+        table.display = bool(rows)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
 
     def _show_counters(self) -> None:
-        t = self.t
+        """The counters' rows: built once, then only the cells that changed are redrawn
+        (a feed event changes one counter or two; a hall has up to a hundred)."""
         table = self.query_one("#sv-counters", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for c in self.hall["counters"]:
-            ticket = c.get("ticket")
-            at_hand = c.get("at_hand_seconds")
-            if at_hand is None and ticket and ticket.get("called_at") and "at" in self.hall:
-                # An older platform's board: reckoned here from the platform's own time.
-                now = datetime.fromisoformat(self.hall["at"])
-                at_hand = int((now - datetime.fromisoformat(ticket["called_at"])).total_seconds())
-            printer = c.get("printer") or {}
-            fault = printer.get("state") == "fault"
-            rated = c.get("ratings", 0)
-            table.add_row(
-                t("supervisor.counter_short", counter=c["number"]),
-                t(f"supervisor.status_{c['status']}"),
-                c.get("clerk") or "—",
-                ticket["number"] if ticket else "—",
-                _short(t, at_hand) if at_hand is not None else "",
-                str(c.get("served", 0)),
-                _short(t, c.get("average_service_seconds", 0)) if c.get("served") else "—",
-                _short(t, c.get("idle_seconds", 0)),
-                f"{c.get('good_ratings', 0)}/{rated}" if rated else "—",
-                Text(t("supervisor.printer_fault"), style="bold red")
-                if fault
-                else t("supervisor.printer_ok"),
-                key=str(c["number"]),
-            )
-        if self.hall["counters"]:
-            table.move_cursor(row=min(row, len(self.hall["counters"]) - 1))
+        rows = {str(c["number"]): self._counter_cells(c) for c in self.hall["counters"]}
+        if list(rows) != list(self._counters_shown):
+            row = table.cursor_row
+            table.clear()
+            for key, cells in rows.items():
+                table.add_row(*cells, key=key)
+            if rows:
+                table.move_cursor(row=min(row, len(rows) - 1))
+        else:
+            for key, cells in rows.items():
+                before = self._counters_shown[key]
+                for column, old, new in zip(COUNTER_COLUMNS, before, cells, strict=True):
+                    if old != new:
+                        table.update_cell(key, column, new)
+        self._counters_shown = rows
+
+    def _counter_cells(self, c: dict[str, Any]) -> tuple[str | Text, ...]:
+        t = self.t
+        ticket = c.get("ticket")
+        at_hand = c.get("at_hand_seconds")
+        if at_hand is None and ticket and ticket.get("called_at") and "at" in self.hall:
+            # An older platform's board: reckoned here from the platform's own time.
+            now = datetime.fromisoformat(self.hall["at"])
+            at_hand = int((now - datetime.fromisoformat(ticket["called_at"])).total_seconds())
+        printer = c.get("printer") or {}
+        rated = c.get("ratings", 0)
+        return (
+            t("supervisor.counter_short", counter=c["number"]),
+            t(f"supervisor.status_{c['status']}"),
+            c.get("clerk") or "—",
+            ticket["number"] if ticket else "—",
+            _short(t, at_hand) if at_hand is not None else "",
+            str(c.get("served", 0)),
+            _short(t, c.get("average_service_seconds", 0)) if c.get("served") else "—",
+            _short(t, c.get("idle_seconds", 0)),
+            f"{c.get('good_ratings', 0)}/{rated}" if rated else "—",
+            Text(t("supervisor.printer_fault"), style="bold red")
+            if printer.get("state") == "fault"
+            else t("supervisor.printer_ok"),
+        )
 
     # --- alerts ---------------------------------------------------------------------------
 
@@ -399,6 +453,10 @@ def alert_words(t: Messages, alert: dict[str, Any]) -> str:
     params = dict(alert.get("params", {}))
     if alert["kind"] == "printer":
         params["message"] = printer_words(t, str(params.get("message", "")))
+    if "lines" in params:
+        params["lines"] = t.join(str(params["lines"]))  # A、C, not AC
+    if "status" in params:
+        params["status_words"] = t(f"supervisor.status_{params['status']}")
     return t(f"supervisor.alert_{alert['kind']}", **params)
 
 
@@ -420,45 +478,49 @@ def acknowledged_words(t: Messages, ack: dict[str, Any]) -> str:
     return t("supervisor.acknowledged_by", by=ack["by"], at=at)
 
 
-def summary(t: Messages, hall: dict[str, Any]) -> Text:
-    """One line under the lines: the estimates' error, the back office, the follow-ups."""
-    text = Text()
+def summary(t: Messages, hall: dict[str, Any], width: int = 200) -> Text:
+    """One line under the lines: the estimates' error, the back office, the follow-ups;
+    a line each, when they do not fit in `width` together (never broken mid-phrase)."""
+    parts = _summary_parts(t, hall)
+    joined = Text(" · ").join(parts)
+    return joined if joined.cell_len <= width else Text("\n").join(parts)
+
+
+def _summary_parts(t: Messages, hall: dict[str, Any]) -> list[Text]:
     estimates = hall.get("estimates") or {}
     if estimates.get("tickets"):
-        error = estimates["mean_error_seconds"] // 60
         bias = estimates["mean_bias_seconds"]
-        lean = "late" if bias > 0 else "early"
-        text.append(
+        first = Text(
             t(
-                f"supervisor.estimate_{lean}",
+                f"supervisor.estimate_{'late' if bias > 0 else 'early'}",
                 n=estimates["tickets"],
-                error=error,
+                error=estimates["mean_error_seconds"] // 60,
                 bias=abs(bias) // 60,
             )
         )
     else:
-        text.append(t("supervisor.estimate_none"))
+        first = Text(t("supervisor.estimate_none"))
     handoffs = hall.get("handoffs") or {}
     follow_ups = hall.get("follow_ups") or {}
-    text.append(" · ")
-    text.append(
-        t(
-            "supervisor.summary_handoffs",
-            due=handoffs.get("due_today", 0),
-            overdue=handoffs.get("overdue", 0),
+    return [
+        first,
+        Text(
+            t(
+                "supervisor.summary_handoffs",
+                due=handoffs.get("due_today", 0),
+                overdue=handoffs.get("overdue", 0),
+            ),
+            style="yellow" if handoffs.get("overdue") else "",
         ),
-        style="yellow" if handoffs.get("overdue") else "",
-    )
-    text.append(" · ")
-    text.append(
-        t(
-            "supervisor.summary_follow_ups",
-            open=follow_ups.get("open", 0),
-            overdue=follow_ups.get("overdue", 0),
+        Text(
+            t(
+                "supervisor.summary_follow_ups",
+                open=follow_ups.get("open", 0),
+                overdue=follow_ups.get("overdue", 0),
+            ),
+            style="red" if follow_ups.get("overdue") else "",
         ),
-        style="red" if follow_ups.get("overdue") else "",
-    )
-    return text
+    ]
 
 
 def _short(t: Messages, seconds: int) -> str:
