@@ -199,6 +199,31 @@ async def draw(halls: list[dict[str, Any]]) -> list[float]:
     return spent
 
 
+async def rounds(
+    app: Any, kiosk: dict[str, str], headers: dict[str, str], count: int
+) -> tuple[list[float], list[dict[str, Any]], list[float]]:
+    """A feed event, then the board read as the console reads it (httpx over the ASGI
+    transport, one event loop: the embedded console's path; a served platform adds the
+    network); GET /health the same way, for what the client and the stack cost alone."""
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    reads, halls, baseline = [], [], []
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        for n in range(count):
+            issued = await http.post("/tickets", json={"line": LINES[n % 5]}, headers=kiosk)
+            assert issued.status_code == 201, issued.text
+            started = time.perf_counter()
+            answer = await http.get("/hall", headers=headers)
+            reads.append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 200, answer.text
+            halls.append(answer.json())
+            started = time.perf_counter()
+            await http.get("/health")
+            baseline.append((time.perf_counter() - started) * 1000)
+    return reads, halls, baseline
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--history", type=int, default=200_000)
@@ -219,15 +244,7 @@ def main() -> None:
             kiosk = {"Authorization": f"Bearer {guide.json()['token']}"}
             boss = client.post("/auth/login", json={"username": "super01", "pin": "222222"})
             headers = {"Authorization": f"Bearer {boss.json()['token']}"}
-            reads, halls = [], []
-            for n in range(args.rounds):
-                issued = client.post("/tickets", json={"line": LINES[n % 5]}, headers=kiosk)
-                assert issued.status_code == 201, issued.text
-                started = time.perf_counter()
-                answer = client.get("/hall", headers=headers)
-                reads.append((time.perf_counter() - started) * 1000)
-                assert answer.status_code == 200, answer.text
-                halls.append(answer.json())
+            reads, halls, baseline = asyncio.run(rounds(client.app, kiosk, headers, args.rounds))
             drawn = asyncio.run(draw(halls[:50]))
             hall = halls[-1]
             print(
@@ -235,6 +252,7 @@ def main() -> None:
                 f"{len(hall['counters'])} counters, {len(hall['alerts'])} alerts"
             )
             print(f"  GET /hall after each feed event: {percentiles(reads)}")
+            print(f"  (GET /health through the same client: {percentiles(baseline)})")
             print(f"  the board drawn from it (120x40): {percentiles(drawn)}")
             both = [r + d for r, d in zip(reads[: len(drawn)], drawn, strict=True)]
             print(f"  one refresh, read and drawn:     {percentiles(both)}")

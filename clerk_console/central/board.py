@@ -58,13 +58,15 @@ def board_view(
     d = Dialect(s, timedelta(0))
     c = s.connection()  # Core rows: the ORM's machinery was most of a refresh's time
     counters = list(c.execute(select(_table("counter")).order_by(col(CounterRow.number))))
-    lines = _lines(c, now, day, d, recent_service(s, day) or rules.average_service, counters)
+    by_line, by_counter = _today(c, now, day, d)
+    pace = recent_service(s, day) or rules.average_service
+    lines = _lines(c, now, day, by_line, pace, counters)
     at_hand = _at_hand(c, counters)
-    per_counter = _counters(c, now, day, d, counters, at_hand, local_day(now))
+    per_counter = _counters(c, now, by_counter, counters, at_hand, local_day(now))
     today = local_day(now)
     handoffs = _handoffs(c, today)
     follow_ups = _follow_ups(c, today)
-    estimates = _estimate_error(c, day, d)
+    estimates = _estimate_error(by_line)
     view: dict[str, Any] = {
         "at": now.isoformat(),
         "lines": lines,
@@ -84,36 +86,128 @@ def board_view(
     return view
 
 
+@dataclass
+class _Sums:
+    """Today's tickets of a line, or of a counter, summed (one grouped query feeds both)."""
+
+    waiting: int = 0
+    first_waiting: datetime | None = None
+    finished: int = 0
+    no_shows: int = 0
+    wait_sum: float = 0.0
+    waits: int = 0
+    hour_wait_sum: float = 0.0
+    hour_waits: int = 0
+    service_sum: float = 0.0
+    error_size: float = 0.0
+    error_sign: float = 0.0
+    errors: int = 0
+    busy: float = 0.0  # seconds at the counter, called to gone (finished or no-show)
+    first_called: datetime | None = None
+    last_done: datetime | None = None
+    targeted: int = 0  # waiting tickets sent to this counter alone
+
+
+def _earliest(a: datetime | None, b: Any) -> datetime | None:
+    if b is None:
+        return a
+    moment = aware(_moment(b))
+    return moment if a is None or moment < a else a
+
+
+def _latest(a: datetime | None, b: Any) -> datetime | None:
+    if b is None:
+        return a
+    moment = aware(_moment(b))
+    return moment if a is None or moment > a else a
+
+
+def _today(
+    s: Connection, now: datetime, day: Any, d: Dialect
+) -> tuple[dict[str, _Sums], dict[int, _Sums]]:
+    """Today's tickets in one pass, grouped by line, counter and target counter (a few
+    hundred rows however busy the day), summed here per line and per counter."""
+    t = _table("ticket")
+    status, called, issued, finished = t.c.status, t.c.called_at, t.c.issued_at, t.c.finished_at
+    wait = d.seconds(called, issued)
+    gone = and_(called.isnot(None), finished.isnot(None))
+    error = wait - t.c.estimated_wait_seconds
+    has_error = and_(called.isnot(None), t.c.estimated_wait_seconds.isnot(None))
+    hour_ago = now - timedelta(hours=1)
+
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = s.execute(
+        select(
+            t.c.line,
+            t.c.counter,
+            count(status == "waiting"),
+            func.min(case((status == "waiting", issued))),
+            count(status == "finished"),
+            count(status == "no_show"),
+            func.sum(case((called.isnot(None), wait))),
+            count(called.isnot(None)),
+            func.sum(case((called >= hour_ago, wait))),
+            count(called >= hour_ago),
+            func.sum(case((status == "finished", d.seconds(finished, called)))),
+            func.sum(case((has_error, func.abs(error)))),
+            func.sum(case((has_error, error))),
+            count(has_error),
+            func.sum(case((gone, d.seconds(finished, called)))),
+            func.min(case((gone, called))),
+            func.max(case((gone, finished))),
+        )
+        .where(t.c.day == day)
+        .group_by(t.c.line, t.c.counter)
+    ).all()
+    lines: dict[str, _Sums] = {}
+    counters: dict[int, _Sums] = {}
+    for row in rows:
+        line, counter = row[0], row[1]
+        n = [x or 0 for x in row[2:]]
+        for key, table in ((line, lines), (counter, counters)):
+            if key is None:
+                continue
+            sums = table.setdefault(key, _Sums())
+            sums.waiting += int(n[0])
+            sums.first_waiting = _earliest(sums.first_waiting, row[3])
+            sums.finished += int(n[2])
+            sums.no_shows += int(n[3])
+            sums.wait_sum += float(n[4])
+            sums.waits += int(n[5])
+            sums.hour_wait_sum += float(n[6])
+            sums.hour_waits += int(n[7])
+            sums.service_sum += float(n[8])
+            sums.error_size += float(n[9])
+            sums.error_sign += float(n[10])
+            sums.errors += int(n[11])
+            sums.busy += float(n[12])
+            sums.first_called = _earliest(sums.first_called, row[15])
+            sums.last_done = _latest(sums.last_done, row[16])
+    # Tickets sent to one counter alone (moved or transferred there): few, by an index.
+    target = t.c.target_counter
+    for counter, n in s.execute(
+        select(target, func.count())
+        .where(t.c.day == day, status == "waiting", target.isnot(None))
+        .group_by(target)
+    ):
+        counters.setdefault(counter, _Sums()).targeted += int(n)
+    return lines, counters
+
+
+def _mean(total: float, n: int) -> int:
+    return round(total / n) if n else 0
+
+
 def _lines(
     s: Connection,
     now: datetime,
     day: Any,
-    d: Dialect,
+    today: dict[str, _Sums],
     pace: timedelta,
     counters: list[Any],
 ) -> list[dict[str, Any]]:
-    status = col(TicketRow.status)
-    called = col(TicketRow.called_at)
-    wait = d.seconds(called, col(TicketRow.issued_at))
-    hour_ago = now - timedelta(hours=1)
-    line = col(TicketRow.line)
-    figures = {
-        row[0]: row[1:]
-        for row in s.execute(
-            select(
-                line,
-                func.sum(case((status == "waiting", 1), else_=0)),
-                func.min(case((status == "waiting", col(TicketRow.issued_at)))),
-                func.sum(case((status == "finished", 1), else_=0)),
-                func.sum(case((status == "no_show", 1), else_=0)),
-                func.avg(case((called.isnot(None), wait))),
-                func.avg(case((called >= hour_ago, wait))),
-                func.min(case((status == "waiting", col(TicketRow.number)))),
-            )
-            .where(col(TicketRow.day) == day)
-            .group_by(line)
-        ).all()
-    }
     oldest = _oldest_waiting(s, day)
     open_by_line: dict[str, int] = {}
     for c in counters:
@@ -122,23 +216,21 @@ def _lines(
                 open_by_line[prefix] = open_by_line.get(prefix, 0) + 1
     out = []
     for row in s.execute(select(_table("line")).order_by(col(LineRow.prefix))):
-        waiting, first_issued, served, gone, average, last_hour, _ = figures.get(
-            row.prefix, (0, None, 0, 0, None, None, None)
-        )
-        waiting = int(waiting or 0)
-        longest = int((now - aware(_moment(first_issued))).total_seconds()) if first_issued else 0
-        estimate = estimated_wait(waiting, pace, open_by_line.get(row.prefix, 0))
+        sums = today.get(row.prefix, _Sums())
+        first = sums.first_waiting
+        longest = int((now - first).total_seconds()) if first and sums.waiting else 0
+        estimate = estimated_wait(sums.waiting, pace, open_by_line.get(row.prefix, 0))
         out.append(
             {
                 "prefix": row.prefix,
                 "name": row.name,
-                "waiting": waiting,
+                "waiting": sums.waiting,
                 "longest_wait_seconds": max(longest, 0),
                 "longest_ticket": oldest.get(row.prefix),
-                "average_wait_seconds": _seconds(average),
-                "hour_wait_seconds": _seconds(last_hour),
-                "served": int(served or 0),
-                "no_shows": int(gone or 0),
+                "average_wait_seconds": _mean(sums.wait_sum, sums.waits),
+                "hour_wait_seconds": _mean(sums.hour_wait_sum, sums.hour_waits),
+                "served": sums.finished,
+                "no_shows": sums.no_shows,
                 "open_counters": open_by_line.get(row.prefix, 0),
                 "estimated_wait_seconds": int(estimate.total_seconds()),
             }
@@ -191,44 +283,11 @@ def _at_hand(s: Connection, counters: list[Any]) -> dict[int, Any]:
 def _counters(
     s: Connection,
     now: datetime,
-    day: Any,
-    d: Dialect,
+    today: dict[int, _Sums],
     counters: list[Any],
     at_hand: dict[int, Any],
     rating_day: Any,
 ) -> list[dict[str, Any]]:
-    counter = col(TicketRow.counter)
-    finished = col(TicketRow.status) == "finished"
-    service = d.seconds(col(TicketRow.finished_at), col(TicketRow.called_at))
-    done = {
-        row[0]: row[1:]
-        for row in s.execute(
-            select(
-                counter,
-                func.sum(case((finished, 1), else_=0)),
-                func.avg(case((finished, service))),
-                func.max(col(TicketRow.finished_at)),
-            )
-            .where(
-                col(TicketRow.day) == day,
-                counter.isnot(None),
-                col(TicketRow.finished_at).isnot(None),
-            )
-            .group_by(counter)
-        ).all()
-    }
-    idle = _idle(s, day, d)
-    # Tickets sent to one counter (a transfer, a supervisor's move) wait for it alone.
-    target = col(TicketRow.target_counter)
-    targeted = dict(
-        s.execute(
-            select(target, func.count())
-            .where(
-                col(TicketRow.day) == day, col(TicketRow.status) == "waiting", target.isnot(None)
-            )
-            .group_by(target)
-        ).all()
-    )
     good = col(RatingRow.level) <= 3
     rated = {
         row[0]: row[1:]
@@ -240,14 +299,8 @@ def _counters(
     }
     out = []
     for c in counters:
-        served, average, last_done = done.get(c.number, (0, None, None))
-        idle_seconds = idle.get(c.number, 0.0)
-        if c.status != "closed" and c.current_ticket is None and last_done is not None:
-            # Empty-handed since the last ticket left, paused or not (a pause is idle time
-            # here, as in the gaps above): the figure grows steadily, it never jumps.
-            idle_seconds += max((now - aware(_moment(last_done))).total_seconds(), 0)
+        sums = today.get(c.number, _Sums())
         ticket = at_hand.get(c.current_ticket or -1)
-        count, liked = rated.get(c.number, (0, 0))
         out.append(
             {
                 **counter_view(c),
@@ -255,12 +308,12 @@ def _counters(
                 "at_hand_seconds": int((now - aware(ticket.called_at)).total_seconds())
                 if ticket and ticket.called_at
                 else None,
-                "served": int(served or 0),
-                "average_service_seconds": _seconds(average),
-                "idle_seconds": int(idle_seconds),
-                "waiting_for_it": int(targeted.get(c.number, 0)),
-                "ratings": int(count or 0),
-                "good_ratings": int(liked or 0),
+                "served": sums.finished,
+                "average_service_seconds": _mean(sums.service_sum, sums.finished),
+                "idle_seconds": _idle(c, sums, ticket, now),
+                "waiting_for_it": sums.targeted,
+                "ratings": int(rated.get(c.number, (0, 0))[0] or 0),
+                "good_ratings": int(rated.get(c.number, (0, 0))[1] or 0),
                 "printer": {
                     "state": c.printer_state,
                     "message": c.printer_message,
@@ -271,31 +324,19 @@ def _counters(
     return out
 
 
-def _idle(s: Connection, day: Any, d: Dialect) -> dict[int, float]:
-    """Per counter, today's time between one ticket leaving it and the next being called
-    (pauses included: the counter row keeps no history of its states)."""
-    previous = func.lag(col(TicketRow.finished_at)).over(
-        partition_by=col(TicketRow.counter), order_by=col(TicketRow.called_at)
-    )
-    spans = (
-        select(
-            col(TicketRow.counter).label("counter"),
-            d.seconds(col(TicketRow.called_at), previous).label("gap"),
-        )
-        .where(
-            col(TicketRow.day) == day,
-            col(TicketRow.counter).isnot(None),
-            # The ticket at hand too: the gap before it was called is idle time already.
-            col(TicketRow.called_at).isnot(None),
-        )
-        .subquery()
-    )
-    rows = s.execute(
-        select(spans.c.counter, func.sum(case((spans.c.gap > 0, spans.c.gap), else_=0))).group_by(
-            spans.c.counter
-        )
-    ).all()
-    return {int(n): float(gap or 0) for n, gap in rows}
+def _idle(c: Any, sums: _Sums, ticket: Any, now: datetime) -> int:
+    """Today's time between one ticket leaving the counter and the next being called:
+    from its first call to its last ticket gone, what was not spent on tickets; then the
+    wait before the ticket at hand, or, empty-handed and not closed, since the last one
+    left (a pause is idle time too: the counter row keeps no history of its states)."""
+    if sums.last_done is None or sums.first_called is None:
+        return 0
+    gaps = max((sums.last_done - sums.first_called).total_seconds() - sums.busy, 0.0)
+    if ticket is not None and ticket.called_at is not None:
+        gaps += max((aware(ticket.called_at) - sums.last_done).total_seconds(), 0.0)
+    elif c.status != "closed":
+        gaps += max((now - sums.last_done).total_seconds(), 0.0)
+    return int(gaps)
 
 
 def _handoffs(s: Connection, today: Any) -> dict[str, int]:
@@ -320,23 +361,14 @@ def _follow_ups(s: Connection, today: Any) -> dict[str, int]:
     return {"open": int(row[0] or 0), "overdue": int(row[1] or 0)}
 
 
-def _estimate_error(s: Connection, day: Any, d: Dialect) -> dict[str, Any]:
+def _estimate_error(today: dict[str, _Sums]) -> dict[str, Any]:
     """Today's slips against what followed: how many were called, the mean size of the
     error and its mean sign (positive: people waited longer than promised), in seconds."""
-    error = d.seconds(col(TicketRow.called_at), col(TicketRow.issued_at)) - col(
-        TicketRow.estimated_wait_seconds
-    )
-    n, size, bias = s.execute(
-        select(func.count(), func.avg(func.abs(error)), func.avg(error)).where(
-            col(TicketRow.day) == day,
-            col(TicketRow.called_at).isnot(None),
-            col(TicketRow.estimated_wait_seconds).isnot(None),
-        )
-    ).one()
+    n = sum(x.errors for x in today.values())
     return {
-        "tickets": int(n or 0),
-        "mean_error_seconds": round(float(size)) if size is not None else None,
-        "mean_bias_seconds": round(float(bias)) if bias is not None else None,
+        "tickets": n,
+        "mean_error_seconds": _mean(sum(x.error_size for x in today.values()), n) if n else None,
+        "mean_bias_seconds": _mean(sum(x.error_sign for x in today.values()), n) if n else None,
     }
 
 

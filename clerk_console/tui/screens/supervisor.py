@@ -199,6 +199,17 @@ class SupervisorScreen(StaffScreen):
         ]
         if rows == self._alerts_shown:
             return  # the same alerts: the cursor stays where the supervisor put it
+        if [r[0] for r in rows] == [r[0] for r in self._alerts_shown]:
+            # The same alerts with new figures (a wait a minute longer): those cells only.
+            for (key, words, ack), (_k, old_words, old_ack) in zip(
+                rows, self._alerts_shown, strict=True
+            ):
+                if words != old_words:
+                    table.update_cell(key, "alert", words, update_width=True)
+                if ack != old_ack:
+                    table.update_cell(key, "ack", ack, update_width=True)
+            self._alerts_shown = rows
+            return
         self._alerts_shown = rows
         row = table.cursor_row
         table.clear()
@@ -481,9 +492,13 @@ def acknowledged_words(t: Messages, ack: dict[str, Any]) -> str:
 def summary(t: Messages, hall: dict[str, Any], width: int = 200) -> Text:
     """One line under the lines: the estimates' error, the back office, the follow-ups;
     a line each, when they do not fit in `width` together (never broken mid-phrase)."""
-    parts = _summary_parts(t, hall)
-    joined = Text(" · ").join(parts)
-    return joined if joined.cell_len <= width else Text("\n").join(parts)
+    lines: list[Text] = []
+    for part in _summary_parts(t, hall):
+        if lines and lines[-1].cell_len + 3 + part.cell_len <= width:
+            lines[-1] = Text(" · ").join([lines[-1], part])
+        else:
+            lines.append(part)
+    return Text("\n").join(lines)
 
 
 def _summary_parts(t: Messages, hall: dict[str, Any]) -> list[Text]:
