@@ -77,7 +77,10 @@ async def board(pilot: Pilot[None]) -> SupervisorScreen:
     screen = pilot.app.screen
     assert isinstance(screen, SupervisorScreen)
     await until(pilot, lambda: len(screen.hall.get("alerts", [])) == 5)
+    alerts = screen.query_one("#sv-alerts", DataTable)
+    await until(pilot, lambda: alerts.display and alerts.row_count == 5)
     await settle(pilot)
+    await pilot.pause()  # the frame with the alerts laid out, on a busy machine too
     return screen
 
 
@@ -189,11 +192,11 @@ async def test_a_counter_tells_the_board_of_its_printer(
         assert (await printer_of(settings.counter.number))["state"] == "ok"
 
 
-BOARD_SIZES = [(120, 40), (80, 24)]
-
-
-@pytest.mark.parametrize("size", BOARD_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(
+    ("lang", "size"),
+    [("zh", (120, 40)), ("zh", (80, 24)), ("en", (80, 24))],
+    ids=["zh-120x40", "zh-80x24", "en-80x24"],
+)
 def test_board_screen(
     snap_compare: SnapCompare,
     settings: ConsoleConfig,
